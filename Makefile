@@ -1,0 +1,34 @@
+# qemu-xnet: build and test QEMU 10.0 with our overlay.
+#
+#   make          configure if needed (./configure --reuse), then build
+#   make check    build, then run our test suites; ends with 'N passed, N failed'
+#   make demo     build, then run the demo (xnet/demo.sh)
+#
+# ./configure --help lists the options; see docs/devel/fork.rst.
+
+OBJ  := build/obj
+JOBS ?= $(shell nproc)
+
+.PHONY: all check demo clean distclean help
+
+# The emulators only: upstream's own tests are built when something runs them.
+all:
+	@./configure --reuse
+	@ninja -C $(OBJ) -j$(JOBS) $$(ninja -C $(OBJ) -t targets all | \
+	    sed -n 's/^\(qemu-system-[a-z0-9_]*\): .*/\1/p')
+
+check: all
+	@python3 xnet/run-tests.py --build $(OBJ)
+
+demo: all
+	@xnet/demo.sh
+
+# Objects only: the extracted source and the downloads stay.
+clean:
+	rm -rf build/obj build/pristine/obj
+
+distclean:
+	rm -rf build
+
+help:
+	@sed -n '2,8s/^# \{0,1\}//p' Makefile

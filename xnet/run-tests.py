@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+#
+# qemu-xnet test runner: runs our test programs and counts their TAP results.
+#
+# Copyright (c) 2026 The qemu-xnet authors
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# "Our" tests are the meson tests built from a source file of this repository:
+# tests/qtest/NAME.c is registered by upstream's loop as 'qtest-TARGET/NAME',
+# tests/unit/NAME.c as 'NAME'.  Each runs with the environment, working
+# directory and timeout meson gives it; every TAP 'ok' / 'not ok' line is one
+# result.  A program that fails without a TAP failure, or that reports no
+# result at all, counts as one failure: a test that ran nothing never passes.
+#
+# The last line is 'N passed, N failed' (', N skipped' when some were).
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TAP_RESULT = re.compile(r'^(not ok|ok)\b\s*\d*\s*(?:-\s*)?(.*?)\s*(#\s*(SKIP|TODO)\b.*)?$',
+                        re.IGNORECASE)
+TEST_DIRS = ('tests/qtest', 'tests/unit')
+
+
+def our_test_names():
+    names = set()
+    for d in TEST_DIRS:
+        path = os.path.join(ROOT, d)
+        if not os.path.isdir(path):
+            continue
+        for f in os.listdir(path):
+            if f.endswith('.c') and ('test' in f):
+                names.add(f[:-2])
+    return names
+
+
+def select_tests(build, names, only):
+    out = subprocess.run(['meson', 'introspect', '--tests', build],
+                         check=True, capture_output=True, text=True).stdout
+    selected = []
+    for t in json.loads(out):
+        base = t['name'].rsplit('/', 1)[-1]
+        if base in names and (not only or any(o in t['name'] for o in only)):
+            selected.append(t)
+    return sorted(selected, key=lambda t: t['name'])
+
+
+def build_tests(build, tests):
+    targets = sorted({os.path.relpath(t['cmd'][0], build) for t in tests})
+    if targets:
+        subprocess.run(['ninja', '-C', build] + targets, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
+def run_one(build, t, counts, logdir):
+    env = dict(os.environ)
+    env.update(t.get('env') or {})
+    timeout = t.get('timeout') or 60
+    name = t['name']
+    logfile = os.path.join(logdir, name.replace('/', '_') + '.log')
+    try:
+        p = subprocess.run(t['cmd'], cwd=t.get('workdir') or build, env=env,
+                           capture_output=True, text=True, timeout=timeout)
+        output, rc, why = p.stdout + p.stderr, p.returncode, 'exit %d' % p.returncode
+    except subprocess.TimeoutExpired as e:
+        output = (e.stdout or b'').decode(errors='replace') if isinstance(e.stdout, bytes) else (e.stdout or '')
+        rc, why = -1, 'timed out after %ds' % timeout
+    with open(logfile, 'w') as f:
+        f.write(output)
+
+    results = 0
+    tap_failed = False
+    for line in output.splitlines():
+        m = TAP_RESULT.match(line.strip())
+        if not m:
+            continue
+        results += 1
+        status, desc, directive = m.group(1).lower(), m.group(2), (m.group(4) or '').upper()
+        if directive == 'SKIP':
+            counts['skipped'] += 1
+            print('SKIP %s %s' % (name, desc))
+        elif status == 'ok' or directive == 'TODO':
+            counts['passed'] += 1
+            print('PASS %s %s' % (name, desc))
+        else:
+            counts['failed'] += 1
+            tap_failed = True
+            print('FAIL %s %s' % (name, desc))
+    if (rc != 0 and not tap_failed) or results == 0:
+        counts['failed'] += 1
+        print('FAIL %s (%s, %d results; log: %s)' % (name, why, results,
+                                                    os.path.relpath(logfile, ROOT)))
+    elif tap_failed:
+        print('     log: %s' % os.path.relpath(logfile, ROOT))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--build', default=os.path.join(ROOT, 'build', 'obj'))
+    ap.add_argument('only', nargs='*', help='run only tests whose name contains one of these')
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+
+    tests = select_tests(build, our_test_names(), args.only)
+    build_tests(build, tests)
+    logdir = os.path.join(build, 'xnet-testlogs')
+    os.makedirs(logdir, exist_ok=True)
+
+    counts = {'passed': 0, 'failed': 0, 'skipped': 0}
+    for t in tests:
+        run_one(build, t, counts, logdir)
+    if not tests:
+        counts['failed'] += 1
+        print('FAIL no test selected')
+
+    line = '%d passed, %d failed' % (counts['passed'], counts['failed'])
+    if counts['skipped']:
+        line += ', %d skipped' % counts['skipped']
+    print(line)
+    return 1 if counts['failed'] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -9,6 +9,12 @@
 OBJ  := build/obj
 JOBS ?= $(shell nproc)
 
+# Let ccache share objects between checkouts at different paths (CI clones
+# afresh): paths below this directory are hashed relative to it, and the
+# working directory is left out of the hash.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
+
 .PHONY: all check demo clean distclean help
 
 # The emulators only: upstream's own tests are built when something runs them.

@@ -1,0 +1,382 @@
+/*
+ * netswitch core: an Ethernet packet switch that does not depend on
+ * QEMU's net layer
+ *
+ * Copyright (c) 2026 The qemu-xnet authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Model
+ * -----
+ * An NswSwitch owns numbered ports (NswPort) and a MAC table (NswMacTable).
+ * The code that owns a port (the "glue", e.g. a QEMU netdev) hands every
+ * frame the port receives to nsw_switch_input(); the switch's policy
+ * ("hub", "bridge", "vlan", or one registered with nsw_policy_register())
+ * decides where it goes, and the switch calls the egress ports' transmit
+ * callbacks.  Forwarding allocates nothing per frame: the caller's buffer
+ * is wrapped in an NswPacket that every egress port shares, and only a
+ * frame that needs a different 802.1Q encoding on some port is copied,
+ * once per encoding.  Ports are known to the MAC table by nsw_port_index().
+ *
+ * Time is always passed in (now_ns, from any monotonic clock), so the core
+ * needs no timers: MAC entries older than the table's ageing time are
+ * ignored by lookups and removed by nsw_mac_table_age(), which the switch
+ * runs on every input.
+ *
+ * Flow control: a frame whose only destination is one known port that
+ * cannot accept it now is not consumed; nsw_switch_input() returns 0, the
+ * ingress port is remembered by the busy port, and when the glue reports
+ * that port writable again (nsw_port_writable()) each waiting ingress port
+ * gets its resume callback, so its owner can send the frame again.
+ * Floods never wait: busy ports are skipped and their drop is counted.
+ *
+ * The core is single threaded: every call for one switch, including the
+ * callbacks it makes, must be serialised by the caller (in QEMU, the BQL).
+ * Callbacks may send frames into the switch again, but must not remove
+ * ports or free the switch.
+ */
+
+#ifndef NET_NETSWITCH_CORE_H
+#define NET_NETSWITCH_CORE_H
+
+#include "qemu/bitops.h"
+
+typedef struct NswPacket NswPacket;
+typedef struct NswMacTable NswMacTable;
+typedef struct NswSwitch NswSwitch;
+typedef struct NswPort NswPort;
+typedef struct NswPolicy NswPolicy;
+
+/* 802.1Q */
+#define NSW_VLAN_TPID           0x8100
+#define NSW_VLAN_TAG_LEN        4
+#define NSW_VLAN_COUNT          4096    /* VID 0 and 4095 are reserved */
+#define NSW_VLAN_VID_MAX        4094
+#define NSW_TCI_VID(tci)        ((tci) & 0x0fff)
+
+/*
+ * Packets
+ *
+ * An NswPacket is a reference-counted frame buffer.  Packets made by
+ * nsw_packet_new() own a copy of the frame; sending one to many ports
+ * shares that copy.  Packets made by nsw_packet_wrap() only point at a
+ * buffer that their creator keeps valid for as long as it uses the
+ * wrapper (nsw_switch_input() wraps the caller's frame this way): whoever
+ * wants to keep such a packet must call nsw_packet_ref(), which returns a
+ * private copy.
+ *
+ * The fields are private; they are here so that a packet can be wrapped
+ * on the stack.
+ */
+struct NswPacket {
+    uint8_t *data;
+    size_t len;
+    unsigned int refcnt;    /* 0: wraps a buffer owned by someone else */
+    size_t size;            /* bytes in buf[] */
+    uint8_t buf[];
+};
+
+typedef enum NswVlanEncap {
+    NSW_VLAN_UNTAGGED,
+    NSW_VLAN_TAGGED,
+    NSW_VLAN_TRUNCATED,     /* TPID 0x8100 but shorter than a tagged header */
+} NswVlanEncap;
+
+/* A new packet holding a copy of @data; its one reference is the caller's. */
+NswPacket *nsw_packet_new(const void *data, size_t len);
+
+/* Make @pkt a wrapper around @data, which the caller keeps valid. */
+void nsw_packet_wrap(NswPacket *pkt, const void *data, size_t len);
+
+/*
+ * Take a reference to @pkt.  Returns @pkt itself, or for a wrapped packet a
+ * new copy: always use the result.
+ */
+NswPacket *nsw_packet_ref(NswPacket *pkt) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Drop a reference taken with nsw_packet_new() or nsw_packet_ref(). */
+void nsw_packet_unref(NswPacket *pkt);
+
+static inline const uint8_t *nsw_packet_data(const NswPacket *pkt)
+{
+    return pkt->data;
+}
+
+static inline size_t nsw_packet_len(const NswPacket *pkt)
+{
+    return pkt->len;
+}
+
+/* True when writing to @pkt would be seen through another reference. */
+bool nsw_packet_is_shared(const NswPacket *pkt);
+
+/*
+ * The functions below take over the caller's reference to @pkt (never a
+ * wrapper) and return the reference to use instead.  They work in place
+ * unless @pkt is shared (or lacks room for the change), and then copy once.
+ */
+
+/* @pkt, or a private copy of it: nsw_packet_writable_data() may be used. */
+NswPacket *nsw_packet_make_writable(NswPacket *pkt) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Insert an 802.1Q tag (TPID 0x8100, @tci) after the MAC addresses. */
+NswPacket *nsw_packet_vlan_push(NswPacket *pkt,
+                                uint16_t tci) G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * Remove the 802.1Q tag of a NSW_VLAN_TAGGED frame.  The result is zero
+ * padded to ETH_ZLEN (60) bytes: a minimum-size tagged frame would
+ * otherwise become a runt.
+ */
+NswPacket *nsw_packet_vlan_pop(NswPacket *pkt) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The frame bytes of an unshared packet (see nsw_packet_make_writable()). */
+uint8_t *nsw_packet_writable_data(NswPacket *pkt);
+
+/* How @frame is encapsulated; stores the TCI in *@tci when tagged. */
+NswVlanEncap nsw_eth_vlan_parse(const uint8_t *frame, size_t len,
+                                uint16_t *tci);
+
+/*
+ * VLAN sets: which VIDs a port carries tagged.
+ */
+typedef struct NswVlanSet {
+    unsigned long bits[BITS_TO_LONGS(NSW_VLAN_COUNT)];
+} NswVlanSet;
+
+static inline bool nsw_vlan_set_test(const NswVlanSet *set, uint16_t vid)
+{
+    return vid < NSW_VLAN_COUNT && test_bit(vid, set->bits);
+}
+
+/*
+ * Set @set from a list like "1,10-20,100" (VIDs 1-4094; "" is empty).
+ * On failure @set is unchanged and, unless @errmsg is NULL, *@errmsg is
+ * set to a message to g_free().
+ */
+bool nsw_vlan_set_parse(NswVlanSet *set, const char *str, char **errmsg);
+
+/* The shortest list nsw_vlan_set_parse() turns back into @set; g_free it. */
+char *nsw_vlan_set_format(const NswVlanSet *set);
+
+/*
+ * MAC table: (MAC, VID) -> port index, with a size limit and ageing.
+ *
+ * When the table is full, learning a new address evicts the least
+ * recently seen entry.  Entries older than the ageing time (0 = never
+ * age) are treated as absent and removed by nsw_mac_table_age().
+ * now_ns is expected to be monotonic; a time earlier than one already
+ * learned at is taken as that time, so entries stay ordered by age.
+ */
+#define NSW_MAC_TABLE_DEFAULT_SIZE      8192
+#define NSW_MAC_TABLE_MAX_SIZE          (1u << 20)
+#define NSW_MAC_TABLE_DEFAULT_AGEING_NS (300 * 1000000000LL)  /* 300 s */
+
+typedef enum NswLearnResult {
+    NSW_LEARN_IGNORED,      /* multicast source: never learned */
+    NSW_LEARN_REFRESHED,    /* known on the same port */
+    NSW_LEARN_MOVED,        /* known on another port, now on this one */
+    NSW_LEARN_NEW,          /* was absent (or had aged out) */
+} NswLearnResult;
+
+/* Called for each entry, least recently seen first; must not modify it. */
+typedef void NswMacEntryFunc(const uint8_t *mac, uint16_t vid,
+                             unsigned int port, int64_t age_ns, void *opaque);
+
+/* @max_entries: 1 to NSW_MAC_TABLE_MAX_SIZE */
+NswMacTable *nsw_mac_table_new(unsigned int max_entries, int64_t ageing_ns);
+void nsw_mac_table_free(NswMacTable *table);
+void nsw_mac_table_set_max_entries(NswMacTable *table,
+                                   unsigned int max_entries);
+unsigned int nsw_mac_table_max_entries(const NswMacTable *table);
+void nsw_mac_table_set_ageing(NswMacTable *table, int64_t ageing_ns);
+int64_t nsw_mac_table_ageing(const NswMacTable *table);
+/* Entries stored, including aged ones nsw_mac_table_age() has not removed */
+unsigned int nsw_mac_table_count(const NswMacTable *table);
+
+NswLearnResult nsw_mac_table_learn(NswMacTable *table, const uint8_t *mac,
+                                   uint16_t vid, unsigned int port,
+                                   int64_t now_ns);
+bool nsw_mac_table_lookup(const NswMacTable *table, const uint8_t *mac,
+                          uint16_t vid, int64_t now_ns, unsigned int *port);
+void nsw_mac_table_foreach(const NswMacTable *table, int64_t now_ns,
+                           NswMacEntryFunc *func, void *opaque);
+
+/* These return how many entries they removed. */
+unsigned int nsw_mac_table_age(NswMacTable *table, int64_t now_ns);
+unsigned int nsw_mac_table_flush(NswMacTable *table);
+unsigned int nsw_mac_table_flush_port(NswMacTable *table, unsigned int port);
+unsigned int nsw_mac_table_flush_vlan(NswMacTable *table, uint16_t vid);
+
+/*
+ * Ports and statistics
+ *
+ * Every frame nsw_switch_input() consumes counts in the ingress port's
+ * rx_packets/rx_bytes, whatever becomes of it.  Every frame a port's
+ * transmit callback accepts counts in its tx_packets/tx_bytes, with the
+ * length it was sent with.  Frames not sent are counted once per port
+ * in drops[], on the port named below.
+ */
+typedef enum NswDropReason {
+    NSW_DROP_NO_BUFFER,         /* egress: busy when flooding */
+    NSW_DROP_VLAN_FILTERED,     /* ingress: VLAN not accepted by the port */
+    NSW_DROP_RUNT,              /* ingress: shorter than its L2 header */
+    NSW_DROP_OVERSIZE,          /* ingress: longer than max_frame_len */
+    NSW_DROP_INVALID_SOURCE,    /* ingress: multicast source address */
+    NSW_DROP_LINK_DOWN,         /* ingress or egress port is down */
+    NSW_DROP_HAIRPIN,           /* ingress: destination is on that port */
+    NSW_DROP_TX_ERROR,          /* egress: transmit callback failed */
+    NSW_DROP__MAX,
+} NswDropReason;
+
+/* "no-buffer", "vlan-filtered", ...: the enum's name in lower case */
+const char *nsw_drop_reason_name(NswDropReason reason);
+
+typedef struct NswPortStats {
+    uint64_t rx_packets;
+    uint64_t rx_bytes;
+    uint64_t tx_packets;
+    uint64_t tx_bytes;
+    uint64_t drops[NSW_DROP__MAX];
+} NswPortStats;
+
+/* Callbacks of a port's owner; @opaque is the one given to nsw_port_add(). */
+typedef struct NswPortOps {
+    /* May the switch transmit now?  NULL: always. */
+    bool (*can_transmit)(NswPort *port, void *opaque);
+    /*
+     * Send @pkt out of the port: return > 0 when sent, 0 when busy, < 0
+     * when dropped.  @pkt is only valid during the call; to keep it, take
+     * a reference with nsw_packet_ref() and keep what that returns.
+     */
+    ssize_t (*transmit)(NswPort *port, NswPacket *pkt, void *opaque);
+    /*
+     * A frame this port gave to nsw_switch_input() was refused with 0, and
+     * may now be sent again.  NULL: never told.
+     */
+    void (*resume)(NswPort *port, void *opaque);
+} NswPortOps;
+
+/* Frame lengths exclude the FCS and include any VLAN tag. */
+#define NSW_DEFAULT_MAX_FRAME_LEN       65535
+
+/* @policy: from nsw_policy_lookup() */
+NswSwitch *nsw_switch_new(const NswPolicy *policy);
+/* Removes the remaining ports without calling their callbacks. */
+void nsw_switch_free(NswSwitch *sw);
+const NswPolicy *nsw_switch_policy(const NswSwitch *sw);
+/* For its size and ageing settings and for dumps */
+NswMacTable *nsw_switch_mac_table(NswSwitch *sw);
+void nsw_switch_set_max_frame_len(NswSwitch *sw, size_t max_frame_len);
+size_t nsw_switch_max_frame_len(const NswSwitch *sw);
+
+/*
+ * A new port, link up, untagged VLAN 1 and no tagged VLANs.  Returns NULL
+ * if a port of that name exists.  The port takes the lowest free index.
+ */
+NswPort *nsw_port_add(NswSwitch *sw, const char *name, const NswPortOps *ops,
+                      void *opaque);
+/* Flushes its MAC entries and resumes the ports waiting for it. */
+void nsw_port_remove(NswPort *port);
+NswPort *nsw_switch_find_port(NswSwitch *sw, const char *name);
+NswPort *nsw_switch_port_by_index(NswSwitch *sw, unsigned int index);
+/* Ports in index order: pass NULL for the first; NULL after the last. */
+NswPort *nsw_switch_next_port(NswSwitch *sw, NswPort *prev);
+
+const char *nsw_port_name(const NswPort *port);
+unsigned int nsw_port_index(const NswPort *port);
+void *nsw_port_opaque(const NswPort *port);
+const NswPortStats *nsw_port_stats(const NswPort *port);
+void nsw_port_reset_stats(NswPort *port);
+
+/* Taking a link down flushes its MAC entries and resumes its waiters. */
+void nsw_port_set_link(NswPort *port, bool up);
+bool nsw_port_link_up(const NswPort *port);
+
+/*
+ * VLAN membership (used by the "vlan" policy).  Untagged frames join the
+ * PVID (0: untagged frames are refused); tagged frames must be in the
+ * allowed set, so priority-tagged frames (VID 0) are refused.  On egress
+ * the PVID leaves untagged, other allowed VLANs tagged.  Changing either
+ * flushes the port's MAC entries.
+ */
+void nsw_port_set_pvid(NswPort *port, uint16_t pvid);
+uint16_t nsw_port_pvid(const NswPort *port);
+void nsw_port_set_allowed_vlans(NswPort *port, const NswVlanSet *allowed);
+const NswVlanSet *nsw_port_allowed_vlans(const NswPort *port);
+
+/*
+ * Handle one frame received on @in.  Returns @len when the frame was
+ * consumed (forwarded, flooded, or dropped and counted), or 0 when its
+ * single destination port is busy: send it again after @in's resume
+ * callback.  The switch does not keep @buf.  (A zero-length frame is
+ * consumed as a runt, so its 0 is not a refusal.)
+ */
+ssize_t nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
+                         size_t len, int64_t now_ns);
+
+/* The owner of @port can transmit again: resume the ports waiting for it. */
+void nsw_port_writable(NswPort *port);
+
+/*
+ * Policies
+ *
+ * A policy decides where the frames go.  Its input hook gets frames that
+ * passed the generic checks (ingress link up, not a runt or oversized)
+ * and uses the helpers below; it returns false only when
+ * nsw_switch_unicast() did.
+ */
+struct NswPolicy {
+    const char *name;
+    const char *description;
+    bool (*input)(NswSwitch *sw, NswPort *in, NswPacket *pkt, int64_t now_ns);
+};
+
+extern const NswPolicy nsw_policy_hub;
+extern const NswPolicy nsw_policy_bridge;
+extern const NswPolicy nsw_policy_vlan;
+
+/* Add @policy (kept by pointer); false if its name is taken or 16 are. */
+bool nsw_policy_register(const NswPolicy *policy);
+const NswPolicy *nsw_policy_lookup(const char *name);
+/* Policies in registration order, built-in ones first */
+void nsw_policy_foreach(void (*func)(const NswPolicy *policy, void *opaque),
+                        void *opaque);
+
+/*
+ * Helpers for policies
+ */
+
+/* Count a drop on @port. */
+void nsw_port_drop(NswPort *port, NswDropReason reason);
+
+/*
+ * Learn that @mac lives on @in in @vid.  A multicast @mac is counted as
+ * NSW_DROP_INVALID_SOURCE on @in and false returned: drop the frame.
+ */
+bool nsw_switch_learn(NswSwitch *sw, NswPort *in, const uint8_t *mac,
+                      uint16_t vid, int64_t now_ns);
+
+/* The port @mac was learned on in @vid, or NULL (also for multicast). */
+NswPort *nsw_switch_lookup(NswSwitch *sw, const uint8_t *mac, uint16_t vid,
+                           int64_t now_ns);
+
+/*
+ * Send @pkt to its one destination @out, with flow control: returns false
+ * if @out cannot take it now, after making @in wait for @out.  A frame for
+ * its own ingress port is dropped (NSW_DROP_HAIRPIN).
+ */
+bool nsw_switch_unicast(NswSwitch *sw, NswPort *in, NswPort *out,
+                        NswPacket *pkt);
+
+/*
+ * Flooding, which never waits: nsw_port_ready() tells whether @out is up
+ * and can transmit, counting the drop if not; nsw_port_send() transmits
+ * to a ready port, counting the result.
+ */
+bool nsw_port_ready(NswPort *out);
+void nsw_port_send(NswPort *out, NswPacket *pkt);
+
+/* Send @pkt to every port but @in. */
+void nsw_switch_flood(NswSwitch *sw, NswPort *in, NswPacket *pkt);
+
+#endif /* NET_NETSWITCH_CORE_H */

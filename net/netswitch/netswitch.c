@@ -1,0 +1,198 @@
+/*
+ * netswitch: the user-creatable switch object
+ *
+ * Copyright (c) 2026 The qemu-xnet authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ *   -object netswitch,id=sw0[,policy=hub|bridge|vlan][,ageing-time=S]
+ *                            [,max-entries=N]
+ *
+ * The object owns an NswSwitch (net/netswitch-core.h); its ports are
+ * swport netdevs (swport.c) that name it with switch=sw0.  MAC ageing runs
+ * on QEMU's virtual clock, so it stops with the VM and qtest steps it.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "qemu/timer.h"
+#include "qom/object_interfaces.h"
+#include "swport.h"
+
+#define NETSWITCH_DEFAULT_AGEING_S  300
+
+int64_t netswitch_now(void)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+NetSwitch *netswitch_find(const char *id, Error **errp)
+{
+    Object *obj = object_resolve_path_component(object_get_objects_root(), id);
+    NetSwitch *sw = obj ? (NetSwitch *)object_dynamic_cast(obj, TYPE_NETSWITCH)
+                        : NULL;
+
+    if (!sw) {
+        error_setg(errp, "'%s' is not a netswitch object", id);
+        return NULL;
+    }
+    return sw;
+}
+
+static int64_t ageing_ns(uint32_t seconds)
+{
+    return seconds * NANOSECONDS_PER_SECOND;
+}
+
+static int netswitch_get_policy(Object *obj, Error **errp)
+{
+    return NETSWITCH(obj)->policy;
+}
+
+static void netswitch_set_policy(Object *obj, int value, Error **errp)
+{
+    NetSwitch *sw = NETSWITCH(obj);
+
+    if (sw->core) {
+        error_setg(errp, "the policy of a netswitch cannot change");
+        return;
+    }
+    sw->policy = value;
+}
+
+static void netswitch_get_ageing_time(Object *obj, Visitor *v,
+                                      const char *name, void *opaque,
+                                      Error **errp)
+{
+    visit_type_uint32(v, name, &NETSWITCH(obj)->ageing_time, errp);
+}
+
+static void netswitch_set_ageing_time(Object *obj, Visitor *v,
+                                      const char *name, void *opaque,
+                                      Error **errp)
+{
+    NetSwitch *sw = NETSWITCH(obj);
+    uint32_t value;
+
+    if (!visit_type_uint32(v, name, &value, errp)) {
+        return;
+    }
+    sw->ageing_time = value;
+    if (sw->core) {
+        nsw_mac_table_set_ageing(nsw_switch_mac_table(sw->core),
+                                 ageing_ns(value));
+    }
+}
+
+static void netswitch_get_max_entries(Object *obj, Visitor *v,
+                                      const char *name, void *opaque,
+                                      Error **errp)
+{
+    visit_type_uint32(v, name, &NETSWITCH(obj)->max_entries, errp);
+}
+
+static void netswitch_set_max_entries(Object *obj, Visitor *v,
+                                      const char *name, void *opaque,
+                                      Error **errp)
+{
+    NetSwitch *sw = NETSWITCH(obj);
+    uint32_t value;
+
+    if (!visit_type_uint32(v, name, &value, errp)) {
+        return;
+    }
+    if (value < 1 || value > NSW_MAC_TABLE_MAX_SIZE) {
+        error_setg(errp, "max-entries must be between 1 and %u",
+                   NSW_MAC_TABLE_MAX_SIZE);
+        return;
+    }
+    sw->max_entries = value;
+    if (sw->core) {
+        nsw_mac_table_set_max_entries(nsw_switch_mac_table(sw->core), value);
+    }
+}
+
+static void netswitch_complete(UserCreatable *uc, Error **errp)
+{
+    NetSwitch *sw = NETSWITCH(uc);
+    const NswPolicy *policy = nsw_policy_lookup(NetswitchPolicy_str(sw->policy));
+    NswMacTable *table;
+
+    if (!policy) {
+        error_setg(errp, "netswitch policy '%s' is not available",
+                   NetswitchPolicy_str(sw->policy));
+        return;
+    }
+    sw->core = nsw_switch_new(policy);
+    table = nsw_switch_mac_table(sw->core);
+    nsw_mac_table_set_max_entries(table, sw->max_entries);
+    nsw_mac_table_set_ageing(table, ageing_ns(sw->ageing_time));
+}
+
+/* Ports hold a reference to the switch, so it outlives them anyway. */
+static bool netswitch_can_be_deleted(UserCreatable *uc)
+{
+    return NETSWITCH(uc)->nports == 0;
+}
+
+static void netswitch_instance_init(Object *obj)
+{
+    NetSwitch *sw = NETSWITCH(obj);
+
+    sw->policy = NETSWITCH_POLICY_BRIDGE;
+    sw->ageing_time = NETSWITCH_DEFAULT_AGEING_S;
+    sw->max_entries = NSW_MAC_TABLE_DEFAULT_SIZE;
+}
+
+static void netswitch_instance_finalize(Object *obj)
+{
+    NetSwitch *sw = NETSWITCH(obj);
+
+    if (sw->core) {
+        nsw_switch_free(sw->core);
+    }
+}
+
+static void netswitch_class_init(ObjectClass *oc, void *data)
+{
+    UserCreatableClass *ucc = USER_CREATABLE_CLASS(oc);
+
+    ucc->complete = netswitch_complete;
+    ucc->can_be_deleted = netswitch_can_be_deleted;
+
+    object_class_property_add_enum(oc, "policy", "NetswitchPolicy",
+                                   &NetswitchPolicy_lookup,
+                                   netswitch_get_policy, netswitch_set_policy);
+    object_class_property_set_description(oc, "policy",
+        "forwarding policy: hub, bridge (MAC learning) or vlan (802.1Q)");
+    object_class_property_add(oc, "ageing-time", "uint32",
+                              netswitch_get_ageing_time,
+                              netswitch_set_ageing_time, NULL, NULL);
+    object_class_property_set_description(oc, "ageing-time",
+        "seconds of virtual time an unused MAC entry lives (0: forever)");
+    object_class_property_add(oc, "max-entries", "uint32",
+                              netswitch_get_max_entries,
+                              netswitch_set_max_entries, NULL, NULL);
+    object_class_property_set_description(oc, "max-entries",
+        "MAC table size; the least recently seen entry makes room");
+}
+
+static const TypeInfo netswitch_info = {
+    .name = TYPE_NETSWITCH,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(NetSwitch),
+    .instance_init = netswitch_instance_init,
+    .instance_finalize = netswitch_instance_finalize,
+    .class_init = netswitch_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { TYPE_USER_CREATABLE },
+        { }
+    },
+};
+
+static void netswitch_register_types(void)
+{
+    type_register_static(&netswitch_info);
+}
+
+type_init(netswitch_register_types);

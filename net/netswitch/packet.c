@@ -1,0 +1,178 @@
+/*
+ * netswitch core: reference-counted frame buffers and 802.1Q helpers
+ *
+ * Copyright (c) 2026 The qemu-xnet authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "net/eth.h"
+#include "net/netswitch-core.h"
+
+/* Room for one tag in front, so that pushing one does not copy. */
+#define NSW_PACKET_HEADROOM     NSW_VLAN_TAG_LEN
+
+/* MAC addresses, TPID and TCI */
+#define NSW_VLAN_HLEN           (2 * ETH_ALEN + NSW_VLAN_TAG_LEN + 2)
+
+static NswPacket *packet_alloc(size_t len)
+{
+    /* Enough tail room for nsw_packet_vlan_pop() to pad in place. */
+    size_t size = NSW_PACKET_HEADROOM + MAX(len, ETH_ZLEN + NSW_VLAN_TAG_LEN);
+    NswPacket *pkt = g_malloc(sizeof(*pkt) + size);
+
+    pkt->refcnt = 1;
+    pkt->size = size;
+    pkt->data = pkt->buf + NSW_PACKET_HEADROOM;
+    pkt->len = len;
+    return pkt;
+}
+
+NswPacket *nsw_packet_new(const void *data, size_t len)
+{
+    NswPacket *pkt = packet_alloc(len);
+
+    memcpy(pkt->data, data, len);
+    return pkt;
+}
+
+void nsw_packet_wrap(NswPacket *pkt, const void *data, size_t len)
+{
+    /* Never written through: wrappers are never writable. */
+    pkt->data = (uint8_t *)data;
+    pkt->len = len;
+    pkt->refcnt = 0;
+    pkt->size = 0;
+}
+
+static bool packet_is_wrapper(const NswPacket *pkt)
+{
+    return pkt->refcnt == 0;
+}
+
+NswPacket *nsw_packet_ref(NswPacket *pkt)
+{
+    if (packet_is_wrapper(pkt)) {
+        return nsw_packet_new(pkt->data, pkt->len);
+    }
+    pkt->refcnt++;
+    return pkt;
+}
+
+void nsw_packet_unref(NswPacket *pkt)
+{
+    g_assert(!packet_is_wrapper(pkt));
+    if (--pkt->refcnt == 0) {
+        g_free(pkt);
+    }
+}
+
+bool nsw_packet_is_shared(const NswPacket *pkt)
+{
+    return pkt->refcnt != 1;
+}
+
+/* Consume the caller's reference to @pkt and return @copy instead. */
+static NswPacket *packet_replace(NswPacket *pkt, NswPacket *copy)
+{
+    nsw_packet_unref(pkt);
+    return copy;
+}
+
+NswPacket *nsw_packet_make_writable(NswPacket *pkt)
+{
+    g_assert(!packet_is_wrapper(pkt));
+    if (!nsw_packet_is_shared(pkt)) {
+        return pkt;
+    }
+    return packet_replace(pkt, nsw_packet_new(pkt->data, pkt->len));
+}
+
+uint8_t *nsw_packet_writable_data(NswPacket *pkt)
+{
+    g_assert(!nsw_packet_is_shared(pkt));
+    return pkt->data;
+}
+
+NswVlanEncap nsw_eth_vlan_parse(const uint8_t *frame, size_t len,
+                                uint16_t *tci)
+{
+    if (len < ETH_HLEN || lduw_be_p(frame + 2 * ETH_ALEN) != NSW_VLAN_TPID) {
+        return NSW_VLAN_UNTAGGED;
+    }
+    if (len < NSW_VLAN_HLEN) {
+        return NSW_VLAN_TRUNCATED;
+    }
+    *tci = lduw_be_p(frame + ETH_HLEN);
+    return NSW_VLAN_TAGGED;
+}
+
+static void write_tag(uint8_t *tag, uint16_t tci)
+{
+    stw_be_p(tag, NSW_VLAN_TPID);
+    stw_be_p(tag + 2, tci);
+}
+
+static size_t headroom(const NswPacket *pkt)
+{
+    return pkt->data - pkt->buf;
+}
+
+NswPacket *nsw_packet_vlan_push(NswPacket *pkt, uint16_t tci)
+{
+    const size_t macs = 2 * ETH_ALEN;
+    NswPacket *copy;
+
+    g_assert(!packet_is_wrapper(pkt) && pkt->len >= macs);
+    if (!nsw_packet_is_shared(pkt) && headroom(pkt) >= NSW_VLAN_TAG_LEN) {
+        pkt->data -= NSW_VLAN_TAG_LEN;
+        pkt->len += NSW_VLAN_TAG_LEN;
+        memmove(pkt->data, pkt->data + NSW_VLAN_TAG_LEN, macs);
+        write_tag(pkt->data + macs, tci);
+        return pkt;
+    }
+
+    /* Copy around the tag rather than copying and then moving. */
+    copy = packet_alloc(pkt->len + NSW_VLAN_TAG_LEN);
+    memcpy(copy->data, pkt->data, macs);
+    write_tag(copy->data + macs, tci);
+    memcpy(copy->data + macs + NSW_VLAN_TAG_LEN, pkt->data + macs,
+           pkt->len - macs);
+    return packet_replace(pkt, copy);
+}
+
+/* Can @pkt lose its tag in place and still hold @padded_len bytes? */
+static bool can_pop_in_place(const NswPacket *pkt, size_t padded_len)
+{
+    return !nsw_packet_is_shared(pkt) &&
+           headroom(pkt) + NSW_VLAN_TAG_LEN + padded_len <= pkt->size;
+}
+
+NswPacket *nsw_packet_vlan_pop(NswPacket *pkt)
+{
+    const size_t macs = 2 * ETH_ALEN;
+    size_t len, padded_len;
+    NswPacket *copy;
+    uint16_t tci;
+
+    g_assert(!packet_is_wrapper(pkt));
+    g_assert(nsw_eth_vlan_parse(pkt->data, pkt->len, &tci) == NSW_VLAN_TAGGED);
+    len = pkt->len - NSW_VLAN_TAG_LEN;
+    padded_len = MAX(len, ETH_ZLEN);
+
+    if (can_pop_in_place(pkt, padded_len)) {
+        memmove(pkt->data + NSW_VLAN_TAG_LEN, pkt->data, macs);
+        pkt->data += NSW_VLAN_TAG_LEN;
+        memset(pkt->data + len, 0, padded_len - len);
+        pkt->len = padded_len;
+        return pkt;
+    }
+
+    copy = packet_alloc(padded_len);
+    memcpy(copy->data, pkt->data, macs);
+    memcpy(copy->data + macs, pkt->data + macs + NSW_VLAN_TAG_LEN,
+           len - macs);
+    memset(copy->data + len, 0, padded_len - len);
+    return packet_replace(pkt, copy);
+}

@@ -1,0 +1,109 @@
+/*
+ * netswitch: classic pcap capture files
+ *
+ * Copyright (c) 2026 The qemu-xnet authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The classic libpcap format: a 24-byte file header (magic 0xa1b2c3d4,
+ * version 2.4, link type 1 = Ethernet), then per frame a 16-byte record
+ * header (seconds, microseconds, captured and original length) and the
+ * frame.  Fields are in host byte order; readers detect it by the magic.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "pcap.h"
+
+#define PCAP_MAGIC          0xa1b2c3d4
+#define PCAP_VERSION_MAJOR  2
+#define PCAP_VERSION_MINOR  4
+#define PCAP_LINKTYPE_ETHER 1
+#define PCAP_SNAPLEN        65535
+
+typedef struct PcapFileHeader {
+    uint32_t magic;
+    uint16_t version_major;
+    uint16_t version_minor;
+    int32_t thiszone;
+    uint32_t sigfigs;
+    uint32_t snaplen;
+    uint32_t linktype;
+} PcapFileHeader;
+
+typedef struct PcapRecordHeader {
+    uint32_t ts_sec;
+    uint32_t ts_usec;
+    uint32_t caplen;
+    uint32_t len;
+} PcapRecordHeader;
+
+struct NswPcap {
+    int fd;
+    char *path;
+};
+
+NswPcap *nsw_pcap_open(const char *path, Error **errp)
+{
+    PcapFileHeader hdr = {
+        .magic = PCAP_MAGIC,
+        .version_major = PCAP_VERSION_MAJOR,
+        .version_minor = PCAP_VERSION_MINOR,
+        .snaplen = PCAP_SNAPLEN,
+        .linktype = PCAP_LINKTYPE_ETHER,
+    };
+    NswPcap *pcap;
+    int fd;
+
+    fd = qemu_create(path, O_WRONLY | O_TRUNC | O_BINARY, 0644, errp);
+    if (fd < 0) {
+        return NULL;
+    }
+    if (qemu_write_full(fd, &hdr, sizeof(hdr)) != sizeof(hdr)) {
+        error_setg_errno(errp, errno, "cannot write to '%s'", path);
+        close(fd);
+        return NULL;
+    }
+    pcap = g_new0(NswPcap, 1);
+    pcap->fd = fd;
+    pcap->path = g_strdup(path);
+    return pcap;
+}
+
+void nsw_pcap_write(NswPcap *pcap, const uint8_t *frame, size_t len)
+{
+    int64_t now_us = g_get_real_time();
+    uint32_t caplen = MIN(len, PCAP_SNAPLEN);
+    PcapRecordHeader rec = {
+        .ts_sec = now_us / G_USEC_PER_SEC,
+        .ts_usec = now_us % G_USEC_PER_SEC,
+        .caplen = caplen,
+        .len = MIN(len, UINT32_MAX),
+    };
+    struct iovec iov[2] = {
+        { .iov_base = &rec, .iov_len = sizeof(rec) },
+        { .iov_base = (void *)frame, .iov_len = caplen },
+    };
+
+    if (pcap->fd < 0) {
+        return;
+    }
+    if (writev(pcap->fd, iov, 2) != sizeof(rec) + caplen) {
+        warn_report("netswitch: capture to '%s' stopped: %s", pcap->path,
+                    strerror(errno));
+        close(pcap->fd);
+        pcap->fd = -1;
+    }
+}
+
+void nsw_pcap_close(NswPcap *pcap)
+{
+    if (!pcap) {
+        return;
+    }
+    if (pcap->fd >= 0) {
+        close(pcap->fd);
+    }
+    g_free(pcap->path);
+    g_free(pcap);
+}

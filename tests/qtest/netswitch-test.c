@@ -1,0 +1,589 @@
+/*
+ * QTest testcase for the netswitch object and its swport netdevs
+ *
+ * Copyright (c) 2026 The qemu-xnet authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Every port is a socket netdev on one end of a socketpair whose other end
+ * the test holds, so frames go in and come out byte for byte ("-netdev
+ * socket" frames each packet with a 4-byte big-endian length).  The
+ * machine is 'none': no guest, just the switch.
+ *
+ * Synchronisation: after writing a frame the test polls the ingress
+ * port's rx counter (query-netswitch) until the switch has taken it; the
+ * switch forwards synchronously, so by then every copy has been written to
+ * the egress sockets, and a port that got nothing has nothing to read.
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+
+#define MAX_PORTS       4
+#define FRAME_MAX       (64 * 1024 + 1024)
+#define POLL_MAX        10000
+
+typedef struct Switch {
+    QTestState *qts;
+    int nports;
+    int fd[MAX_PORTS];          /* our end of port pN's socket */
+} Switch;
+
+static const uint8_t MAC_A[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x0a };
+static const uint8_t MAC_B[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x0b };
+static const uint8_t MAC_C[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x0c };
+static const uint8_t MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/*
+ * Start QEMU with a netswitch of @swopts and @nports ports p0..pN-1, port i
+ * getting the extra options @portopts[i] (may be NULL).
+ */
+static void switch_start(Switch *s, const char *swopts, int nports,
+                         const char *const *portopts)
+{
+    GString *cmd = g_string_new("-M none ");
+    int i;
+
+    g_assert_cmpint(nports, <=, MAX_PORTS);
+    g_string_append_printf(cmd, "-object netswitch,id=sw0%s%s ",
+                           swopts ? "," : "", swopts ? swopts : "");
+    s->nports = nports;
+    for (i = 0; i < nports; i++) {
+        int sv[2];
+
+        g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+        s->fd[i] = sv[0];
+        g_string_append_printf(cmd, "-netdev socket,id=b%d,fd=%d "
+                               "-netdev swport,id=p%d,switch=sw0,netdev=b%d%s%s ",
+                               i, sv[1], i, i,
+                               portopts && portopts[i] ? "," : "",
+                               portopts && portopts[i] ? portopts[i] : "");
+    }
+    s->qts = qtest_init(cmd->str);
+    for (i = 0; i < nports; i++) {
+        /* QEMU has its own copy of the other end now */
+        int flags = fcntl(s->fd[i], F_GETFL);
+
+        fcntl(s->fd[i], F_SETFL, flags | O_NONBLOCK);
+    }
+    g_string_free(cmd, true);
+}
+
+static void switch_stop(Switch *s)
+{
+    int i;
+
+    qtest_quit(s->qts);
+    for (i = 0; i < s->nports; i++) {
+        close(s->fd[i]);
+    }
+}
+
+static size_t make_frame(uint8_t *buf, const uint8_t *dst, const uint8_t *src,
+                         size_t len)
+{
+    size_t i;
+
+    g_assert_cmpuint(len, >=, 14);
+    memcpy(buf, dst, 6);
+    memcpy(buf + 6, src, 6);
+    buf[12] = 0x08;                 /* IPv4: any type but 802.1Q */
+    buf[13] = 0x00;
+    for (i = 14; i < len; i++) {
+        buf[i] = i * 7 + len;
+    }
+    return len;
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+
+    while (len) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EAGAIN) {
+            struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+            g_assert_cmpint(poll(&pfd, 1, 10000), ==, 1);
+            continue;
+        }
+        g_assert_cmpint(n, >, 0);
+        p += n;
+        len -= n;
+    }
+}
+
+/* The port's counters, from query-netswitch. */
+static QDict *port_info(Switch *s, const char *port)
+{
+    QDict *resp = qtest_qmp(s->qts, "{'execute': 'query-netswitch',"
+                            " 'arguments': {'id': 'sw0'}}");
+    QList *sws = qdict_get_qlist(resp, "return");
+    QDict *sw = qobject_to(QDict, qlist_peek(sws));
+    QList *ports = qdict_get_qlist(sw, "ports");
+    QListEntry *e;
+    QDict *found = NULL;
+
+    QLIST_FOREACH_ENTRY(ports, e) {
+        QDict *p = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (!strcmp(qdict_get_str(p, "name"), port)) {
+            found = p;
+            qobject_ref(found);
+        }
+    }
+    qobject_unref(resp);
+    g_assert(found);
+    return found;
+}
+
+static uint64_t port_counter(Switch *s, int port, const char *name)
+{
+    g_autofree char *pname = g_strdup_printf("p%d", port);
+    QDict *p = port_info(s, pname);
+    uint64_t v;
+
+    if (qdict_haskey(p, name)) {
+        v = qdict_get_int(p, name);
+    } else {
+        v = qdict_get_int(qdict_get_qdict(p, "drops"), name);
+    }
+    qobject_unref(p);
+    return v;
+}
+
+/* Send @frame into port @port and wait until the switch has taken it. */
+static void inject(Switch *s, int port, const uint8_t *frame, size_t len)
+{
+    uint64_t before = port_counter(s, port, "rx-packets");
+    uint32_t be_len = htonl(len);
+    int i;
+
+    write_all(s->fd[port], &be_len, sizeof(be_len));
+    write_all(s->fd[port], frame, len);
+    for (i = 0; i < POLL_MAX; i++) {
+        if (port_counter(s, port, "rx-packets") > before) {
+            return;
+        }
+    }
+    g_assert_not_reached();
+}
+
+/*
+ * The next frame that port @port sent, or -1 if it sent nothing.  The
+ * switch writes a whole frame before inject() returns, so no waiting.
+ */
+static ssize_t take(Switch *s, int port, uint8_t *buf, size_t size)
+{
+    uint32_t be_len;
+    size_t len, got = 0;
+    ssize_t n = recv(s->fd[port], &be_len, sizeof(be_len), MSG_DONTWAIT);
+
+    if (n < 0 && errno == EAGAIN) {
+        return -1;
+    }
+    g_assert_cmpint(n, ==, sizeof(be_len));
+    len = ntohl(be_len);
+    g_assert_cmpuint(len, <=, size);
+    while (got < len) {
+        n = recv(s->fd[port], buf + got, len - got, MSG_DONTWAIT);
+        g_assert_cmpint(n, >, 0);
+        got += n;
+    }
+    return len;
+}
+
+static void assert_got(Switch *s, int port, const uint8_t *frame, size_t len)
+{
+    g_autofree uint8_t *buf = g_malloc(FRAME_MAX);
+    ssize_t got = take(s, port, buf, FRAME_MAX);
+
+    g_assert_cmpint(got, ==, len);
+    g_assert(memcmp(buf, frame, len) == 0);
+}
+
+static void assert_nothing(Switch *s, int port)
+{
+    uint8_t buf[FRAME_MAX];
+
+    g_assert_cmpint(take(s, port, buf, sizeof(buf)), ==, -1);
+}
+
+static void test_hub_floods(void)
+{
+    Switch s;
+    uint8_t f[100];
+    size_t len = make_frame(f, MAC_B, MAC_A, 100);
+
+    switch_start(&s, "policy=hub", 3, NULL);
+    inject(&s, 0, f, len);
+    assert_got(&s, 1, f, len);
+    assert_got(&s, 2, f, len);
+    assert_nothing(&s, 0);
+    /* a hub learns nothing: the reverse direction floods as well */
+    make_frame(f, MAC_A, MAC_B, 80);
+    inject(&s, 1, f, 80);
+    assert_got(&s, 0, f, 80);
+    assert_got(&s, 2, f, 80);
+    assert_nothing(&s, 1);
+    g_assert_cmpuint(port_counter(&s, 0, "tx-packets"), ==, 1);
+    g_assert_cmpuint(port_counter(&s, 2, "tx-bytes"), ==, 180);
+    switch_stop(&s);
+}
+
+static void test_bridge_learns(void)
+{
+    Switch s;
+    uint8_t f[64];
+
+    switch_start(&s, "policy=bridge", 3, NULL);
+
+    /* broadcast from A on p0: flooded, and A is learnt on p0 */
+    make_frame(f, MAC_BCAST, MAC_A, 64);
+    inject(&s, 0, f, 64);
+    assert_got(&s, 1, f, 64);
+    assert_got(&s, 2, f, 64);
+
+    /* B on p1 answers A: only p0 gets it */
+    make_frame(f, MAC_A, MAC_B, 64);
+    inject(&s, 1, f, 64);
+    assert_got(&s, 0, f, 64);
+    assert_nothing(&s, 2);
+
+    /* A to B: only p1 */
+    make_frame(f, MAC_B, MAC_A, 64);
+    inject(&s, 0, f, 64);
+    assert_got(&s, 1, f, 64);
+    assert_nothing(&s, 2);
+
+    /* unknown unicast C floods, but never back to its ingress port */
+    make_frame(f, MAC_C, MAC_A, 64);
+    inject(&s, 0, f, 64);
+    assert_got(&s, 1, f, 64);
+    assert_got(&s, 2, f, 64);
+    assert_nothing(&s, 0);
+
+    /* no hairpin: a frame for A arriving on A's own port goes nowhere */
+    make_frame(f, MAC_A, MAC_C, 64);
+    inject(&s, 0, f, 64);
+    assert_nothing(&s, 0);
+    assert_nothing(&s, 1);
+    assert_nothing(&s, 2);
+    g_assert_cmpuint(port_counter(&s, 0, "hairpin"), ==, 1);
+    switch_stop(&s);
+}
+
+static int mac_table_size(Switch *s)
+{
+    QDict *resp = qtest_qmp(s->qts, "{'execute': 'query-netswitch'}");
+    QDict *sw = qobject_to(QDict, qlist_peek(qdict_get_qlist(resp, "return")));
+    int n = qlist_size(qdict_get_qlist(sw, "mac-table"));
+
+    qobject_unref(resp);
+    return n;
+}
+
+static void test_bridge_ageing(void)
+{
+    Switch s;
+    uint8_t f[64];
+
+    switch_start(&s, "policy=bridge,ageing-time=10", 3, NULL);
+    make_frame(f, MAC_BCAST, MAC_A, 64);
+    inject(&s, 0, f, 64);
+    take(&s, 1, f, sizeof(f));
+    take(&s, 2, f, sizeof(f));
+    g_assert_cmpint(mac_table_size(&s), ==, 1);
+
+    /* 9 s later A is still known: B's frame for A goes to p0 only */
+    qtest_clock_step(s.qts, 9 * NANOSECONDS_PER_SECOND);
+    make_frame(f, MAC_A, MAC_B, 64);
+    inject(&s, 1, f, 64);
+    assert_got(&s, 0, f, 64);
+    assert_nothing(&s, 2);
+
+    /* B was learnt at 9 s, A at 0 s: at 11 s only B remains */
+    qtest_clock_step(s.qts, 2 * NANOSECONDS_PER_SECOND);
+    g_assert_cmpint(mac_table_size(&s), ==, 1);
+    make_frame(f, MAC_A, MAC_B, 64);
+    inject(&s, 1, f, 64);
+    assert_got(&s, 0, f, 64);
+    assert_got(&s, 2, f, 64);       /* A unknown again: flooded */
+    switch_stop(&s);
+}
+
+static void test_bridge_table_limit(void)
+{
+    Switch s;
+    uint8_t f[64], src[6];
+    int i;
+
+    switch_start(&s, "policy=bridge,max-entries=4", 2, NULL);
+    memcpy(src, MAC_A, 6);
+    for (i = 0; i < 6; i++) {
+        src[5] = 0x20 + i;
+        make_frame(f, MAC_BCAST, src, 64);
+        inject(&s, 0, f, 64);
+        take(&s, 1, f, sizeof(f));
+    }
+    g_assert_cmpint(mac_table_size(&s), ==, 4);
+
+    /* the least recently seen sources (0x20, 0x21) were evicted */
+    src[5] = 0x20;
+    make_frame(f, src, MAC_B, 64);
+    inject(&s, 1, f, 64);
+    assert_got(&s, 0, f, 64);       /* flooded: only p0 anyway */
+    src[5] = 0x25;
+    make_frame(f, src, MAC_B, 64);
+    inject(&s, 1, f, 64);
+    assert_got(&s, 0, f, 64);
+    switch_stop(&s);
+}
+
+/* @f with an 802.1Q tag for @vid inserted after the addresses */
+static size_t tag_frame(uint8_t *out, const uint8_t *f, size_t len,
+                        uint16_t vid)
+{
+    memcpy(out, f, 12);
+    out[12] = 0x81;
+    out[13] = 0x00;
+    out[14] = vid >> 8;
+    out[15] = vid & 0xff;
+    memcpy(out + 16, f + 12, len - 12);
+    return len + 4;
+}
+
+static void test_vlan(void)
+{
+    static const char *const ports[] = {
+        "pvid=10", "pvid=20", "pvid=0,vlans=10-20", "pvid=10",
+    };
+    Switch s;
+    uint8_t f[100], t[104];
+    size_t tlen;
+
+    switch_start(&s, "policy=vlan", 4, ports);
+
+    /* untagged from access port p0 (VLAN 10): p3 untagged, trunk tagged */
+    make_frame(f, MAC_BCAST, MAC_A, 100);
+    inject(&s, 0, f, 100);
+    assert_got(&s, 3, f, 100);
+    tlen = tag_frame(t, f, 100, 10);
+    assert_got(&s, 2, t, tlen);
+    assert_nothing(&s, 1);
+
+    /* tagged VLAN 20 from the trunk: p1 gets it untagged, VLAN 10 nothing */
+    make_frame(f, MAC_BCAST, MAC_B, 100);
+    tlen = tag_frame(t, f, 100, 20);
+    inject(&s, 2, t, tlen);
+    assert_got(&s, 1, f, 100);
+    assert_nothing(&s, 0);
+    assert_nothing(&s, 3);
+
+    /* VLAN 30 is not on the trunk: dropped and counted */
+    tlen = tag_frame(t, f, 100, 30);
+    inject(&s, 2, t, tlen);
+    assert_nothing(&s, 0);
+    assert_nothing(&s, 1);
+    assert_nothing(&s, 3);
+    g_assert_cmpuint(port_counter(&s, 2, "vlan-filtered"), ==, 1);
+
+    /* learning is per VLAN: B is known in 20, not in 10 */
+    make_frame(f, MAC_B, MAC_A, 100);
+    inject(&s, 0, f, 100);
+    assert_got(&s, 3, f, 100);
+    tlen = tag_frame(t, f, 100, 10);
+    assert_got(&s, 2, t, tlen);
+    switch_stop(&s);
+}
+
+static void test_bad_frames(void)
+{
+    Switch s;
+    g_autofree uint8_t *f = g_malloc(FRAME_MAX);
+    static const uint8_t mcast_src[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
+
+    switch_start(&s, "policy=bridge", 2, NULL);
+    make_frame(f, MAC_BCAST, MAC_A, 14);
+    inject(&s, 0, f, 10);               /* a runt */
+    make_frame(f, MAC_B, mcast_src, 64);
+    inject(&s, 0, f, 64);
+    make_frame(f, MAC_B, MAC_A, 65536);
+    inject(&s, 0, f, 65536);            /* over the 65535-byte limit */
+    assert_nothing(&s, 1);
+    g_assert_cmpuint(port_counter(&s, 0, "runt"), ==, 1);
+    g_assert_cmpuint(port_counter(&s, 0, "invalid-source"), ==, 1);
+    g_assert_cmpuint(port_counter(&s, 0, "oversize"), ==, 1);
+    g_assert_cmpint(mac_table_size(&s), ==, 0);
+
+    /* and the switch still works */
+    make_frame(f, MAC_B, MAC_A, 64);
+    inject(&s, 0, f, 64);
+    assert_got(&s, 1, f, 64);
+    switch_stop(&s);
+}
+
+static void test_link_down(void)
+{
+    Switch s;
+    uint8_t f[64];
+
+    switch_start(&s, "policy=bridge", 3, NULL);
+    make_frame(f, MAC_BCAST, MAC_A, 64);
+    inject(&s, 0, f, 64);
+    take(&s, 1, f, sizeof(f));
+    take(&s, 2, f, sizeof(f));
+    g_assert_cmpint(mac_table_size(&s), ==, 1);
+
+    qtest_qmp_assert_success(s.qts, "{'execute': 'set_link',"
+                             " 'arguments': {'name': 'p0', 'up': false}}");
+    g_assert_cmpint(mac_table_size(&s), ==, 0);
+    make_frame(f, MAC_BCAST, MAC_B, 64);
+    inject(&s, 1, f, 64);
+    assert_nothing(&s, 0);
+    assert_got(&s, 2, f, 64);
+    g_assert_cmpuint(port_counter(&s, 0, "link-down"), ==, 1);
+    switch_stop(&s);
+}
+
+static void test_monitor(void)
+{
+    Switch s;
+    uint8_t f[64];
+    g_autofree char *text = NULL;
+
+    switch_start(&s, "policy=bridge", 2, NULL);
+    make_frame(f, MAC_BCAST, MAC_A, 64);
+    inject(&s, 0, f, 64);
+    take(&s, 1, f, sizeof(f));
+
+    text = qtest_hmp(s.qts, "info netswitch sw0");
+    g_assert(strstr(text, "netswitch sw0: policy bridge, ageing-time 300 s"));
+    g_assert(strstr(text, "port p0: peer b0, link up"));
+    g_assert(strstr(text, "rx 1 packets 64 bytes, tx 0 packets 0 bytes"));
+    g_assert(strstr(text, "52:54:00:00:00:0a"));
+
+    g_free(text);
+    text = qtest_hmp(s.qts, "netswitch_mac_flush sw0");
+    g_assert_cmpint(mac_table_size(&s), ==, 0);
+    switch_stop(&s);
+}
+
+static void test_no_switch(void)
+{
+    QTestState *qts = qtest_init("-M none");
+    QDict *resp = qtest_qmp(qts, "{'execute': 'query-netswitch'}");
+    g_autofree char *text = NULL;
+
+    g_assert_cmpint(qlist_size(qdict_get_qlist(resp, "return")), ==, 0);
+    qobject_unref(resp);
+    text = qtest_hmp(qts, "info netswitch");
+    g_assert(strstr(text, "no netswitch"));
+    qtest_quit(qts);
+}
+
+static void test_backend_in_use(void)
+{
+    Switch s;
+    QDict *resp;
+
+    switch_start(&s, NULL, 1, NULL);
+    resp = qtest_qmp(s.qts, "{'execute': 'netdev_add', 'arguments':"
+                     " {'type': 'swport', 'id': 'p9', 'switch': 'sw0',"
+                     "  'netdev': 'b0'}}");
+    g_assert(qdict_haskey(resp, "error"));
+    g_assert(strstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
+                    "already connected"));
+    qobject_unref(resp);
+    switch_stop(&s);
+}
+
+static void test_vm_stopped(void)
+{
+    Switch s;
+    uint8_t f[64];
+    uint32_t be_len = htonl(64);
+    int i;
+
+    switch_start(&s, "policy=bridge", 2, NULL);
+    qtest_qmp_assert_success(s.qts, "{'execute': 'stop'}");
+    make_frame(f, MAC_B, MAC_A, 64);
+    write_all(s.fd[0], &be_len, 4);
+    write_all(s.fd[0], f, 64);
+    qtest_qmp_assert_success(s.qts, "{'execute': 'cont'}");
+    /* the frame waited and is switched once the VM runs */
+    for (i = 0; i < POLL_MAX && !port_counter(&s, 0, "rx-packets"); i++) {
+        /* each query runs QEMU's main loop once more */
+    }
+    g_assert_cmpuint(port_counter(&s, 0, "rx-packets"), ==, 1);
+    assert_got(&s, 1, f, 64);
+    switch_stop(&s);
+}
+
+static void test_capture(void)
+{
+    static const char *ports[2];
+    g_autofree char *path = g_strdup_printf("%s/netswitch-test-%d.pcap",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *opt = g_strdup_printf("capture=%s", path);
+    g_autofree char *data = NULL;
+    Switch s;
+    uint8_t f[70];
+    size_t len;
+    uint32_t magic, linktype, caplen;
+
+    ports[0] = opt;
+    switch_start(&s, "policy=bridge", 2, ports);
+    make_frame(f, MAC_BCAST, MAC_A, 70);
+    inject(&s, 0, f, 70);                       /* received by p0 */
+    take(&s, 1, f, sizeof(f));
+    make_frame(f, MAC_A, MAC_B, 60);
+    inject(&s, 1, f, 60);                       /* sent by p0 */
+    take(&s, 0, f, sizeof(f));
+    switch_stop(&s);
+
+    g_assert(g_file_get_contents(path, &data, &len, NULL));
+    g_assert_cmpuint(len, ==, 24 + 16 + 70 + 16 + 60);
+    memcpy(&magic, data, 4);
+    memcpy(&linktype, data + 20, 4);
+    memcpy(&caplen, data + 24 + 8, 4);
+    g_assert_cmphex(magic, ==, 0xa1b2c3d4);
+    g_assert_cmpuint(linktype, ==, 1);
+    g_assert_cmpuint(caplen, ==, 70);
+    g_assert(memcmp(data + 24 + 16 + 70 + 16, f, 60) == 0);
+
+    /* tshark, when installed, must read the file as two Ethernet frames */
+    if (g_find_program_in_path("tshark")) {
+        g_autofree char *cmd = g_strdup_printf("tshark -r %s -T fields "
+                                               "-e frame.len", path);
+        g_autofree char *out = NULL;
+        int status;
+
+        g_assert(g_spawn_command_line_sync(cmd, &out, NULL, &status, NULL));
+        g_assert_cmpint(status, ==, 0);
+        g_assert_cmpstr(out, ==, "70\n60\n");
+    }
+    unlink(path);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    qtest_add_func("/netswitch/hub/floods", test_hub_floods);
+    qtest_add_func("/netswitch/bridge/learns", test_bridge_learns);
+    qtest_add_func("/netswitch/bridge/ageing", test_bridge_ageing);
+    qtest_add_func("/netswitch/bridge/table-limit", test_bridge_table_limit);
+    qtest_add_func("/netswitch/vlan/isolation-and-tags", test_vlan);
+    qtest_add_func("/netswitch/bad-frames", test_bad_frames);
+    qtest_add_func("/netswitch/link-down", test_link_down);
+    qtest_add_func("/netswitch/monitor", test_monitor);
+    qtest_add_func("/netswitch/no-switch", test_no_switch);
+    qtest_add_func("/netswitch/backend-in-use", test_backend_in_use);
+    qtest_add_func("/netswitch/vm-stopped", test_vm_stopped);
+    qtest_add_func("/netswitch/capture", test_capture);
+
+    return g_test_run();
+}

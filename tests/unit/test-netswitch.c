@@ -1,0 +1,1140 @@
+/*
+ * netswitch core: switch, policy and VLAN set unit tests
+ *
+ * Copyright (c) 2026 The qemu-xnet authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "net/netswitch-core.h"
+
+#define SEC         1000000000LL
+#define MAX_PORTS   8
+
+/* Host @n's unicast address */
+#define MAC(n)      ((const uint8_t[6]) { 0x02, 0x00, 0x00, 0x00, 0x00, (n) })
+#define BCAST       ((const uint8_t[6]) { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff })
+#define MCAST       ((const uint8_t[6]) { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 })
+
+typedef struct Frame {
+    uint8_t data[2048];
+    size_t len;
+} Frame;
+
+typedef enum TxMode {
+    TX_OK,
+    TX_BUSY,        /* transmit returns 0 */
+    TX_ERROR,       /* transmit returns -1 */
+} TxMode;
+
+typedef struct TestSwitch TestSwitch;
+
+typedef struct TestPort {
+    TestSwitch *ts;
+    NswPort *port;
+    bool full;                  /* can_transmit returns false */
+    TxMode tx_mode;
+    bool keep;                  /* take a reference to every frame */
+    GPtrArray *rx;              /* GBytes: what the switch sent us */
+    GPtrArray *kept;            /* NswPacket: references kept */
+    const uint8_t *last_data;   /* nsw_packet_data() of the last frame */
+    unsigned int resumed;
+    const Frame *retry;         /* sent again when resumed */
+    ssize_t retry_result;
+} TestPort;
+
+struct TestSwitch {
+    NswSwitch *sw;
+    TestPort ports[MAX_PORTS];
+    unsigned int nports;
+    int64_t now_ns;
+};
+
+static bool tp_can_transmit(NswPort *port, void *opaque)
+{
+    TestPort *tp = opaque;
+
+    return !tp->full;
+}
+
+static ssize_t tp_transmit(NswPort *port, NswPacket *pkt, void *opaque)
+{
+    TestPort *tp = opaque;
+
+    g_assert(tp->port == port);
+    if (tp->tx_mode != TX_OK) {
+        return tp->tx_mode == TX_BUSY ? 0 : -1;
+    }
+    g_ptr_array_add(tp->rx, g_bytes_new(nsw_packet_data(pkt),
+                                        nsw_packet_len(pkt)));
+    tp->last_data = nsw_packet_data(pkt);
+    if (tp->keep) {
+        g_ptr_array_add(tp->kept, nsw_packet_ref(pkt));
+    }
+    return nsw_packet_len(pkt);
+}
+
+static ssize_t ts_send(TestSwitch *ts, unsigned int i, const Frame *f);
+
+static void tp_resume(NswPort *port, void *opaque)
+{
+    TestPort *tp = opaque;
+
+    tp->resumed++;
+    if (tp->retry) {
+        tp->retry_result = ts_send(tp->ts, tp - tp->ts->ports, tp->retry);
+    }
+}
+
+static const NswPortOps test_port_ops = {
+    .can_transmit = tp_can_transmit,
+    .transmit = tp_transmit,
+    .resume = tp_resume,
+};
+
+static TestSwitch *ts_new(const char *policy, unsigned int nports)
+{
+    TestSwitch *ts = g_new0(TestSwitch, 1);
+    unsigned int i;
+
+    ts->sw = nsw_switch_new(nsw_policy_lookup(policy));
+    ts->nports = nports;
+    for (i = 0; i < nports; i++) {
+        TestPort *tp = &ts->ports[i];
+        g_autofree char *name = g_strdup_printf("p%u", i);
+
+        tp->ts = ts;
+        tp->rx = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+        tp->kept = g_ptr_array_new_with_free_func(
+            (GDestroyNotify)nsw_packet_unref);
+        tp->port = nsw_port_add(ts->sw, name, &test_port_ops, tp);
+        g_assert_cmpuint(nsw_port_index(tp->port), ==, i);
+    }
+    return ts;
+}
+
+static void ts_free(TestSwitch *ts)
+{
+    unsigned int i;
+
+    nsw_switch_free(ts->sw);
+    for (i = 0; i < ts->nports; i++) {
+        g_ptr_array_free(ts->ports[i].rx, true);
+        g_ptr_array_free(ts->ports[i].kept, true);
+    }
+    g_free(ts);
+}
+
+static ssize_t ts_send(TestSwitch *ts, unsigned int i, const Frame *f)
+{
+    return nsw_switch_input(ts->sw, ts->ports[i].port, f->data, f->len,
+                            ts->now_ns);
+}
+
+static void ts_clear_rx(TestSwitch *ts)
+{
+    unsigned int i;
+
+    for (i = 0; i < ts->nports; i++) {
+        g_ptr_array_set_size(ts->ports[i].rx, 0);
+    }
+}
+
+static const NswPortStats *stats(TestSwitch *ts, unsigned int i)
+{
+    return nsw_port_stats(ts->ports[i].port);
+}
+
+static uint64_t total_drops(TestSwitch *ts, unsigned int i)
+{
+    uint64_t total = 0;
+    unsigned int r;
+
+    for (r = 0; r < NSW_DROP__MAX; r++) {
+        total += stats(ts, i)->drops[r];
+    }
+    return total;
+}
+
+/* Port @i got exactly the frames @f (n of them), in order. */
+static void assert_rx(TestSwitch *ts, unsigned int i, const Frame *f,
+                      unsigned int n)
+{
+    GPtrArray *rx = ts->ports[i].rx;
+    unsigned int k;
+
+    g_assert_cmpuint(rx->len, ==, n);
+    for (k = 0; k < n; k++) {
+        gsize len;
+        const void *data = g_bytes_get_data(g_ptr_array_index(rx, k), &len);
+
+        g_assert_cmpmem(data, len, f[k].data, f[k].len);
+    }
+}
+
+static void assert_rx_none(TestSwitch *ts, unsigned int i)
+{
+    g_assert_cmpuint(ts->ports[i].rx->len, ==, 0);
+}
+
+/* An untagged frame of @len bytes with a payload that tells bytes apart */
+static Frame make_frame(const uint8_t *dst, const uint8_t *src, size_t len)
+{
+    Frame f = { .len = len };
+    size_t i;
+
+    g_assert(len <= sizeof(f.data));
+    memcpy(f.data, dst, 6);
+    memcpy(f.data + 6, src, 6);
+    f.data[12] = 0x08;
+    f.data[13] = 0x00;
+    for (i = 14; i < len; i++) {
+        f.data[i] = i * 7;
+    }
+    return f;
+}
+
+/* @f with an 802.1Q tag inserted after the MACs */
+static Frame tagged(const Frame *f, uint16_t tci)
+{
+    Frame t = { .len = f->len + 4 };
+
+    memcpy(t.data, f->data, 12);
+    t.data[12] = 0x81;
+    t.data[13] = 0x00;
+    t.data[14] = tci >> 8;
+    t.data[15] = tci;
+    memcpy(t.data + 16, f->data + 12, f->len - 12);
+    return t;
+}
+
+static int port_of(TestSwitch *ts, const uint8_t *mac, uint16_t vid)
+{
+    unsigned int port;
+
+    return nsw_mac_table_lookup(nsw_switch_mac_table(ts->sw), mac, vid,
+                                ts->now_ns, &port) ? port : -1;
+}
+
+/*
+ * VLAN sets
+ */
+
+static void test_vlan_set_parse(void)
+{
+    NswVlanSet set;
+    char *err = NULL;
+    unsigned int vid, count = 0;
+
+    g_assert_true(nsw_vlan_set_parse(&set, "1,10-20,100", &err));
+    g_assert_null(err);
+    for (vid = 0; vid < NSW_VLAN_COUNT; vid++) {
+        count += nsw_vlan_set_test(&set, vid);
+    }
+    g_assert_cmpuint(count, ==, 13);
+    g_assert_true(nsw_vlan_set_test(&set, 1));
+    g_assert_true(nsw_vlan_set_test(&set, 10));
+    g_assert_true(nsw_vlan_set_test(&set, 20));
+    g_assert_true(nsw_vlan_set_test(&set, 100));
+    g_assert_false(nsw_vlan_set_test(&set, 9));
+    g_assert_false(nsw_vlan_set_test(&set, 21));
+
+    g_assert_true(nsw_vlan_set_parse(&set, "4094,7-7", &err));
+    g_assert_true(nsw_vlan_set_test(&set, 4094));
+    g_assert_true(nsw_vlan_set_test(&set, 7));
+    g_assert_false(nsw_vlan_set_test(&set, 1));
+
+    g_assert_true(nsw_vlan_set_parse(&set, "", &err));
+    for (vid = 0; vid < NSW_VLAN_COUNT; vid++) {
+        g_assert_false(nsw_vlan_set_test(&set, vid));
+    }
+}
+
+static void test_vlan_set_parse_errors(void)
+{
+    static const char *const bad[] = {
+        "0", "4095", "20-10", "1,", ",1", "a", "1-", "1;2", "1,,2", " 1",
+        "-5", "1-4095", "99999999999999999999",
+    };
+    NswVlanSet set, before;
+    unsigned int i;
+
+    g_assert_true(nsw_vlan_set_parse(&set, "5", NULL));
+    before = set;
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        char *err = NULL;
+
+        g_assert_false(nsw_vlan_set_parse(&set, bad[i], &err));
+        g_assert_nonnull(err);
+        g_assert_cmpmem(&set, sizeof(set), &before, sizeof(before));
+        g_free(err);
+    }
+}
+
+static void test_vlan_set_format(void)
+{
+    static const char *const lists[] = {
+        "", "1", "1,10-20,100", "1-4094", "2,4,6-7", "4093-4094",
+    };
+    NswVlanSet set;
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(lists); i++) {
+        g_autofree char *str = NULL;
+
+        g_assert_true(nsw_vlan_set_parse(&set, lists[i], NULL));
+        str = nsw_vlan_set_format(&set);
+        g_assert_cmpstr(str, ==, lists[i]);
+    }
+}
+
+/*
+ * Policies and ports
+ */
+
+static bool drop_all_input(NswSwitch *sw, NswPort *in, NswPacket *pkt,
+                           int64_t now_ns)
+{
+    nsw_port_drop(in, NSW_DROP_TX_ERROR);
+    return true;
+}
+
+static const NswPolicy drop_all_policy = {
+    .name = "test-drop-all",
+    .description = "drops everything",
+    .input = drop_all_input,
+};
+
+static const NswPolicy fake_hub_policy = {
+    .name = "hub",
+    .input = drop_all_input,
+};
+
+static void append_name(const NswPolicy *policy, void *opaque)
+{
+    g_string_append_printf(opaque, "%s;", policy->name);
+}
+
+static void test_policy_registry(void)
+{
+    g_autoptr(GString) names = g_string_new("");
+    TestSwitch *ts;
+    Frame f = make_frame(BCAST, MAC(1), 60);
+
+    g_assert(nsw_policy_lookup("hub") == &nsw_policy_hub);
+    g_assert(nsw_policy_lookup("bridge") == &nsw_policy_bridge);
+    g_assert(nsw_policy_lookup("vlan") == &nsw_policy_vlan);
+    g_assert_null(nsw_policy_lookup("test-drop-all"));
+    g_assert_false(nsw_policy_register(&fake_hub_policy));
+    g_assert(nsw_policy_lookup("hub") == &nsw_policy_hub);
+
+    g_assert_true(nsw_policy_register(&drop_all_policy));
+    g_assert_false(nsw_policy_register(&drop_all_policy));
+    nsw_policy_foreach(append_name, names);
+    g_assert_cmpstr(names->str, ==, "hub;bridge;vlan;test-drop-all;");
+
+    ts = ts_new("test-drop-all", 2);
+    g_assert(nsw_switch_policy(ts->sw) == &drop_all_policy);
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx_none(ts, 1);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_TX_ERROR], ==, 1);
+    ts_free(ts);
+}
+
+static void test_drop_reason_names(void)
+{
+    static const char *const names[NSW_DROP__MAX] = {
+        [NSW_DROP_NO_BUFFER] = "no-buffer",
+        [NSW_DROP_VLAN_FILTERED] = "vlan-filtered",
+        [NSW_DROP_RUNT] = "runt",
+        [NSW_DROP_OVERSIZE] = "oversize",
+        [NSW_DROP_INVALID_SOURCE] = "invalid-source",
+        [NSW_DROP_LINK_DOWN] = "link-down",
+        [NSW_DROP_HAIRPIN] = "hairpin",
+        [NSW_DROP_TX_ERROR] = "tx-error",
+    };
+    unsigned int r;
+
+    for (r = 0; r < NSW_DROP__MAX; r++) {
+        g_assert_cmpstr(nsw_drop_reason_name(r), ==, names[r]);
+    }
+}
+
+static void test_ports(void)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    NswSwitch *sw = ts->sw;
+    NswPort *p1 = ts->ports[1].port, *again;
+    Frame f = make_frame(BCAST, MAC(2), 60);
+
+    g_assert(nsw_switch_find_port(sw, "p1") == p1);
+    g_assert_null(nsw_switch_find_port(sw, "p9"));
+    g_assert_null(nsw_port_add(sw, "p1", &test_port_ops, NULL));
+    g_assert_cmpstr(nsw_port_name(p1), ==, "p1");
+    g_assert(nsw_port_opaque(p1) == &ts->ports[1]);
+    g_assert(nsw_switch_port_by_index(sw, 1) == p1);
+    g_assert_null(nsw_switch_port_by_index(sw, 3));
+    g_assert(nsw_switch_next_port(sw, NULL) == ts->ports[0].port);
+    g_assert(nsw_switch_next_port(sw, ts->ports[0].port) == p1);
+    g_assert_true(nsw_port_link_up(p1));
+    g_assert_cmpuint(nsw_port_pvid(p1), ==, 1);
+
+    /* Removing a port forgets what was learned on it. */
+    ts_send(ts, 1, &f);
+    g_assert_cmpint(port_of(ts, MAC(2), 0), ==, 1);
+    nsw_port_remove(p1);
+    g_assert_cmpint(port_of(ts, MAC(2), 0), ==, -1);
+    g_assert_null(nsw_switch_find_port(sw, "p1"));
+    g_assert(nsw_switch_next_port(sw, ts->ports[0].port) ==
+             ts->ports[2].port);
+
+    /* The lowest free index is reused. */
+    again = nsw_port_add(sw, "p1-again", &test_port_ops, &ts->ports[1]);
+    g_assert_cmpuint(nsw_port_index(again), ==, 1);
+    ts->ports[1].port = again;
+    ts_free(ts);
+}
+
+/*
+ * hub
+ */
+
+static void test_hub_floods(void)
+{
+    TestSwitch *ts = ts_new("hub", 4);
+    Frame f = make_frame(MAC(3), MAC(1), 100);
+    Frame g = make_frame(MAC(1), MAC(3), 60);
+
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 100);
+    assert_rx_none(ts, 0);
+    assert_rx(ts, 1, &f, 1);
+    assert_rx(ts, 2, &f, 1);
+    assert_rx(ts, 3, &f, 1);
+
+    /* A hub learns nothing: the reply goes everywhere too. */
+    g_assert_cmpint(ts_send(ts, 2, &g), ==, 60);
+    assert_rx(ts, 0, &g, 1);
+    assert_rx(ts, 1, (Frame[]) { f, g }, 2);
+    assert_rx(ts, 2, &f, 1);
+    assert_rx(ts, 3, (Frame[]) { f, g }, 2);
+    g_assert_cmpuint(nsw_mac_table_count(nsw_switch_mac_table(ts->sw)), ==, 0);
+
+    g_assert_cmpuint(stats(ts, 0)->rx_packets, ==, 1);
+    g_assert_cmpuint(stats(ts, 0)->rx_bytes, ==, 100);
+    g_assert_cmpuint(stats(ts, 0)->tx_packets, ==, 1);
+    g_assert_cmpuint(stats(ts, 0)->tx_bytes, ==, 60);
+    g_assert_cmpuint(stats(ts, 1)->tx_packets, ==, 2);
+    g_assert_cmpuint(stats(ts, 1)->tx_bytes, ==, 160);
+    g_assert_cmpuint(stats(ts, 2)->tx_packets, ==, 1);
+    g_assert_cmpuint(stats(ts, 2)->rx_packets, ==, 1);
+    g_assert_cmpuint(total_drops(ts, 0) + total_drops(ts, 1) +
+                     total_drops(ts, 2) + total_drops(ts, 3), ==, 0);
+
+    nsw_port_reset_stats(ts->ports[1].port);
+    g_assert_cmpuint(stats(ts, 1)->tx_packets, ==, 0);
+    g_assert_cmpuint(stats(ts, 1)->tx_bytes, ==, 0);
+    g_assert_cmpuint(stats(ts, 0)->rx_packets, ==, 1);
+    ts_free(ts);
+}
+
+/*
+ * bridge
+ */
+
+static void test_bridge_learns(void)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    Frame f = make_frame(BCAST, MAC(1), 60);
+
+    g_assert_cmpint(port_of(ts, MAC(1), 0), ==, -1);
+    ts_send(ts, 2, &f);
+    g_assert_cmpint(port_of(ts, MAC(1), 0), ==, 2);
+    g_assert_cmpuint(nsw_mac_table_count(nsw_switch_mac_table(ts->sw)), ==, 1);
+    ts_free(ts);
+}
+
+static void test_bridge_unknown_floods(void)
+{
+    TestSwitch *ts = ts_new("bridge", 4);
+    Frame f = make_frame(MAC(9), MAC(1), 70);
+
+    g_assert_cmpint(ts_send(ts, 1, &f), ==, 70);
+    assert_rx(ts, 0, &f, 1);
+    assert_rx_none(ts, 1);
+    assert_rx(ts, 2, &f, 1);
+    assert_rx(ts, 3, &f, 1);
+    ts_free(ts);
+}
+
+static void test_bridge_known_unicast(void)
+{
+    TestSwitch *ts = ts_new("bridge", 4);
+    Frame hello = make_frame(BCAST, MAC(3), 60);
+    Frame f = make_frame(MAC(3), MAC(1), 1514);
+
+    ts_send(ts, 3, &hello);
+    ts_clear_rx(ts);
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 1514);
+    assert_rx_none(ts, 0);
+    assert_rx_none(ts, 1);
+    assert_rx_none(ts, 2);
+    assert_rx(ts, 3, &f, 1);
+    /* Sent without a copy: the port saw the caller's buffer. */
+    g_assert(ts->ports[3].last_data == f.data);
+    g_assert_cmpuint(stats(ts, 3)->tx_packets, ==, 1);
+    g_assert_cmpuint(stats(ts, 3)->tx_bytes, ==, 1514);
+    g_assert_cmpuint(stats(ts, 0)->rx_packets, ==, 1);
+    g_assert_cmpuint(stats(ts, 0)->rx_bytes, ==, 1514);
+    ts_free(ts);
+}
+
+static void test_bridge_broadcast_floods(void)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    Frame hello = make_frame(BCAST, MAC(2), 60);
+    Frame b = make_frame(BCAST, MAC(1), 60);
+    Frame m = make_frame(MCAST, MAC(1), 60);
+
+    ts_send(ts, 2, &hello);
+    ts_clear_rx(ts);
+    ts_send(ts, 0, &b);
+    ts_send(ts, 0, &m);
+    assert_rx_none(ts, 0);
+    assert_rx(ts, 1, (Frame[]) { b, m }, 2);
+    assert_rx(ts, 2, (Frame[]) { b, m }, 2);
+    ts_free(ts);
+}
+
+static void test_bridge_no_hairpin(void)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    Frame hello = make_frame(BCAST, MAC(1), 60);
+    Frame f = make_frame(MAC(1), MAC(2), 60);
+
+    ts_send(ts, 0, &hello);
+    ts_clear_rx(ts);
+    /* MAC(1) lives on port 0, so a frame from port 0 to it goes nowhere. */
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx_none(ts, 0);
+    assert_rx_none(ts, 1);
+    assert_rx_none(ts, 2);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_HAIRPIN], ==, 1);
+    g_assert_cmpuint(total_drops(ts, 0), ==, 1);
+    g_assert_cmpuint(stats(ts, 0)->rx_packets, ==, 2);
+    g_assert_cmpuint(stats(ts, 0)->tx_packets, ==, 0);
+    ts_free(ts);
+}
+
+static void test_bridge_multicast_source(void)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    Frame f = make_frame(BCAST, MCAST, 60);
+
+    g_assert_cmpint(ts_send(ts, 1, &f), ==, 60);
+    assert_rx_none(ts, 0);
+    assert_rx_none(ts, 2);
+    g_assert_cmpuint(stats(ts, 1)->drops[NSW_DROP_INVALID_SOURCE], ==, 1);
+    g_assert_cmpuint(total_drops(ts, 1), ==, 1);
+    g_assert_cmpuint(stats(ts, 1)->rx_packets, ==, 1);
+    g_assert_cmpuint(nsw_mac_table_count(nsw_switch_mac_table(ts->sw)), ==, 0);
+    ts_free(ts);
+}
+
+static void test_bridge_runt(void)
+{
+    TestSwitch *ts = ts_new("bridge", 2);
+    Frame f = make_frame(BCAST, MAC(1), 14);
+
+    f.len = 13;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 13);
+    assert_rx_none(ts, 1);
+    f.len = 0;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 0);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_RUNT], ==, 2);
+    g_assert_cmpuint(stats(ts, 0)->rx_packets, ==, 2);
+    g_assert_cmpuint(stats(ts, 0)->rx_bytes, ==, 13);
+    g_assert_cmpint(port_of(ts, MAC(1), 0), ==, -1);
+
+    /* A bare header is not a runt. */
+    f.len = 14;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 14);
+    assert_rx(ts, 1, &f, 1);
+    g_assert_cmpuint(total_drops(ts, 0), ==, 2);
+    ts_free(ts);
+}
+
+static void test_bridge_oversize(void)
+{
+    TestSwitch *ts = ts_new("bridge", 2);
+    size_t max = NSW_DEFAULT_MAX_FRAME_LEN;
+    g_autofree uint8_t *big = g_malloc0(max + 1);
+    Frame f = make_frame(BCAST, MAC(1), 101);
+
+    memcpy(big, f.data, 14);
+    g_assert_cmpuint(nsw_switch_max_frame_len(ts->sw), ==, 65535);
+    g_assert_cmpint(nsw_switch_input(ts->sw, ts->ports[0].port, big, max + 1,
+                                     0), ==, max + 1);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_OVERSIZE], ==, 1);
+    g_assert_cmpuint(ts->ports[1].rx->len, ==, 0);
+    g_assert_cmpint(nsw_switch_input(ts->sw, ts->ports[0].port, big, max, 0),
+                    ==, max);
+    g_assert_cmpuint(ts->ports[1].rx->len, ==, 1);
+
+    nsw_switch_set_max_frame_len(ts->sw, 100);
+    ts_clear_rx(ts);
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 101);
+    assert_rx_none(ts, 1);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_OVERSIZE], ==, 2);
+    f.len = 100;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 100);
+    assert_rx(ts, 1, &f, 1);
+    g_assert_cmpuint(total_drops(ts, 0), ==, 2);
+    ts_free(ts);
+}
+
+static void test_bridge_station_move(void)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    Frame hello = make_frame(BCAST, MAC(5), 60);
+    Frame f = make_frame(MAC(5), MAC(1), 60);
+
+    ts_send(ts, 1, &hello);
+    ts_send(ts, 2, &hello);
+    ts_clear_rx(ts);
+    ts_send(ts, 0, &f);
+    assert_rx_none(ts, 1);
+    assert_rx(ts, 2, &f, 1);
+    ts_free(ts);
+}
+
+static void test_bridge_ageing(void)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    NswMacTable *macs = nsw_switch_mac_table(ts->sw);
+    Frame hello = make_frame(BCAST, MAC(2), 60);
+    Frame f = make_frame(MAC(2), MAC(1), 60);
+
+    g_assert_cmpint(nsw_mac_table_ageing(macs), ==,
+                    NSW_MAC_TABLE_DEFAULT_AGEING_NS);
+    nsw_mac_table_set_ageing(macs, 10 * SEC);
+    ts_send(ts, 1, &hello);
+    ts_clear_rx(ts);
+
+    ts->now_ns = 10 * SEC;
+    ts_send(ts, 0, &f);
+    assert_rx_none(ts, 2);
+    assert_rx(ts, 1, &f, 1);
+
+    /* Aged out: flooded again, and the input removed the entry. */
+    ts->now_ns = 10 * SEC + 1;
+    ts_send(ts, 0, &f);
+    assert_rx(ts, 2, &f, 1);
+    assert_rx(ts, 1, (Frame[]) { f, f }, 2);
+    g_assert_cmpuint(nsw_mac_table_count(macs), ==, 1);
+    ts_free(ts);
+}
+
+/*
+ * vlan: ports 0 and 1 access VLAN 10, port 2 access VLAN 20, port 3 a
+ * trunk of VLANs 10 and 20 with no untagged VLAN.
+ */
+static TestSwitch *vlan_switch(unsigned int nports)
+{
+    TestSwitch *ts = ts_new("vlan", nports);
+    NswVlanSet trunk;
+
+    g_assert_true(nsw_vlan_set_parse(&trunk, "10,20", NULL));
+    nsw_port_set_pvid(ts->ports[0].port, 10);
+    nsw_port_set_pvid(ts->ports[1].port, 10);
+    nsw_port_set_pvid(ts->ports[2].port, 20);
+    nsw_port_set_pvid(ts->ports[3].port, 0);
+    nsw_port_set_allowed_vlans(ts->ports[3].port, &trunk);
+    return ts;
+}
+
+static void test_vlan_access_isolation(void)
+{
+    TestSwitch *ts = vlan_switch(4);
+    Frame b10 = make_frame(BCAST, MAC(1), 60);
+    Frame b20 = make_frame(BCAST, MAC(3), 60);
+    Frame t10 = tagged(&b10, 10), t20 = tagged(&b20, 20);
+
+    g_assert_cmpint(ts_send(ts, 0, &b10), ==, 60);
+    assert_rx(ts, 1, &b10, 1);
+    assert_rx_none(ts, 2);
+    assert_rx(ts, 3, &t10, 1);
+
+    ts_clear_rx(ts);
+    g_assert_cmpint(ts_send(ts, 2, &b20), ==, 60);
+    assert_rx_none(ts, 0);
+    assert_rx_none(ts, 1);
+    assert_rx(ts, 3, &t20, 1);
+    g_assert_cmpint(port_of(ts, MAC(1), 10), ==, 0);
+    g_assert_cmpint(port_of(ts, MAC(3), 20), ==, 2);
+    g_assert_cmpint(port_of(ts, MAC(3), 10), ==, -1);
+    ts_free(ts);
+}
+
+/* A padded 60-byte frame leaves the trunk as exactly these 64 bytes. */
+static void test_vlan_trunk_tags(void)
+{
+    static const uint8_t expected[64] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
+        0x81, 0x00, 0x00, 0x0a, 0x08, 0x00,
+        0x62, 0x69, 0x70, 0x77, 0x7e, 0x85, 0x8c, 0x93, 0x9a, 0xa1, 0xa8, 0xaf,
+        0xb6, 0xbd, 0xc4, 0xcb, 0xd2, 0xd9, 0xe0, 0xe7, 0xee, 0xf5, 0xfc, 0x03,
+        0x0a, 0x11, 0x18, 0x1f, 0x26, 0x2d, 0x34, 0x3b, 0x42, 0x49, 0x50, 0x57,
+        0x5e, 0x65, 0x6c, 0x73, 0x7a, 0x81, 0x88, 0x8f, 0x96, 0x9d,
+    };
+    TestSwitch *ts = vlan_switch(4);
+    Frame f = make_frame(BCAST, MAC(1), 60);
+    gsize len;
+    const void *data;
+
+    ts_send(ts, 0, &f);
+    g_assert_cmpuint(ts->ports[3].rx->len, ==, 1);
+    data = g_bytes_get_data(g_ptr_array_index(ts->ports[3].rx, 0), &len);
+    g_assert_cmpmem(data, len, expected, sizeof(expected));
+    g_assert_cmpuint(stats(ts, 3)->tx_bytes, ==, 64);
+    g_assert_cmpuint(stats(ts, 1)->tx_bytes, ==, 60);
+    ts_free(ts);
+}
+
+/* The trunk's tagged 64-byte form of a padded frame leaves untagged as 60. */
+static void test_vlan_trunk_untags(void)
+{
+    TestSwitch *ts = vlan_switch(4);
+    Frame f10 = make_frame(BCAST, MAC(7), 60), t10 = tagged(&f10, 10);
+    Frame f20 = make_frame(BCAST, MAC(8), 1514), t20 = tagged(&f20, 20);
+
+    g_assert_cmpint(ts_send(ts, 3, &t10), ==, 64);
+    assert_rx(ts, 0, &f10, 1);
+    assert_rx(ts, 1, &f10, 1);
+    assert_rx_none(ts, 2);
+    assert_rx_none(ts, 3);
+
+    ts_clear_rx(ts);
+    g_assert_cmpint(ts_send(ts, 3, &t20), ==, 1518);
+    assert_rx_none(ts, 0);
+    assert_rx_none(ts, 1);
+    assert_rx(ts, 2, &f20, 1);
+    g_assert_cmpint(port_of(ts, MAC(7), 10), ==, 3);
+    g_assert_cmpint(port_of(ts, MAC(8), 20), ==, 3);
+    g_assert_cmpuint(stats(ts, 3)->rx_bytes, ==, 64 + 1518);
+    ts_free(ts);
+}
+
+/* Trunk to trunk, the frame keeps its tag, priority bits included. */
+static void test_vlan_trunk_to_trunk(void)
+{
+    TestSwitch *ts = vlan_switch(5);
+    NswVlanSet set;
+    Frame f = make_frame(BCAST, MAC(7), 80), t = tagged(&f, 0xa014);
+
+    g_assert_true(nsw_vlan_set_parse(&set, "20", NULL));
+    nsw_port_set_pvid(ts->ports[4].port, 0);
+    nsw_port_set_allowed_vlans(ts->ports[4].port, &set);
+    g_assert_cmpint(ts_send(ts, 3, &t), ==, 84);
+    assert_rx(ts, 4, &t, 1);
+    assert_rx(ts, 2, &f, 1);
+    assert_rx_none(ts, 0);
+    g_assert(ts->ports[4].last_data == t.data);
+    ts_free(ts);
+}
+
+static void test_vlan_ingress_filter(void)
+{
+    TestSwitch *ts = vlan_switch(4);
+    Frame f = make_frame(BCAST, MAC(7), 60);
+    Frame t10 = tagged(&f, 10), t30 = tagged(&f, 30), prio = tagged(&f, 0);
+    Frame truncated = t10;
+    unsigned int i;
+
+    truncated.len = 17;
+    g_assert_cmpint(ts_send(ts, 3, &t30), ==, 64);     /* not on the trunk */
+    g_assert_cmpint(ts_send(ts, 3, &f), ==, 60);       /* no PVID */
+    g_assert_cmpint(ts_send(ts, 3, &prio), ==, 64);    /* VID 0 */
+    g_assert_cmpint(ts_send(ts, 0, &t10), ==, 64);     /* access port */
+    g_assert_cmpint(ts_send(ts, 3, &truncated), ==, 17);
+    for (i = 0; i < 4; i++) {
+        assert_rx_none(ts, i);
+    }
+    g_assert_cmpuint(stats(ts, 3)->drops[NSW_DROP_VLAN_FILTERED], ==, 3);
+    g_assert_cmpuint(stats(ts, 3)->drops[NSW_DROP_RUNT], ==, 1);
+    g_assert_cmpuint(total_drops(ts, 3), ==, 4);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_VLAN_FILTERED], ==, 1);
+    g_assert_cmpuint(total_drops(ts, 0), ==, 1);
+    g_assert_cmpuint(nsw_mac_table_count(nsw_switch_mac_table(ts->sw)), ==, 0);
+    ts_free(ts);
+}
+
+/* Known unicast is looked up and re-encoded per VLAN. */
+static void test_vlan_per_vlan_unicast(void)
+{
+    TestSwitch *ts = vlan_switch(4);
+    Frame hello = make_frame(BCAST, MAC(5), 60);
+    Frame to10 = make_frame(MAC(5), MAC(9), 60), to20 = to10;
+    Frame t10 = tagged(&to10, 10), t20 = tagged(&to20, 20);
+    Frame from0 = make_frame(MAC(9), MAC(5), 200);
+    Frame from0_tagged = tagged(&from0, 10);
+
+    /* MAC(5) is on port 0 in VLAN 10 and on port 2 in VLAN 20. */
+    ts_send(ts, 0, &hello);
+    ts_send(ts, 2, &hello);
+    ts_clear_rx(ts);
+
+    ts_send(ts, 3, &t20);
+    assert_rx_none(ts, 0);
+    assert_rx_none(ts, 1);
+    assert_rx(ts, 2, &to20, 1);
+
+    ts_clear_rx(ts);
+    ts_send(ts, 3, &t10);
+    assert_rx(ts, 0, &to10, 1);
+    assert_rx_none(ts, 1);
+    assert_rx_none(ts, 2);
+
+    /* MAC(9) was learned on the trunk in both VLANs. */
+    ts_clear_rx(ts);
+    ts_send(ts, 0, &from0);
+    assert_rx_none(ts, 1);
+    assert_rx(ts, 3, &from0_tagged, 1);
+    ts_free(ts);
+}
+
+/*
+ * Flooding from an access port to two trunks and two access ports: the
+ * access ports see the caller's buffer itself, the trunks share one tagged
+ * copy.  Ports that keep a frame keep what nsw_packet_ref() gave them.
+ */
+static void test_vlan_shared_encoding(void)
+{
+    TestSwitch *ts = vlan_switch(6);
+    NswPacket *trunk_a, *trunk_b, *access_a, *access_b;
+    Frame f = make_frame(BCAST, MAC(1), 60), t = tagged(&f, 10);
+    NswVlanSet set;
+
+    g_assert_true(nsw_vlan_set_parse(&set, "10", NULL));
+    nsw_port_set_pvid(ts->ports[4].port, 0);
+    nsw_port_set_allowed_vlans(ts->ports[4].port, &set);
+    nsw_port_set_pvid(ts->ports[5].port, 10);
+    for (unsigned int i = 1; i < 6; i++) {
+        ts->ports[i].keep = true;
+    }
+
+    ts_send(ts, 0, &f);
+    assert_rx(ts, 1, &f, 1);
+    assert_rx(ts, 5, &f, 1);
+    assert_rx(ts, 3, &t, 1);
+    assert_rx(ts, 4, &t, 1);
+    g_assert(ts->ports[1].last_data == f.data);
+    g_assert(ts->ports[5].last_data == f.data);
+    g_assert(ts->ports[3].last_data == ts->ports[4].last_data);
+
+    trunk_a = g_ptr_array_index(ts->ports[3].kept, 0);
+    trunk_b = g_ptr_array_index(ts->ports[4].kept, 0);
+    g_assert(trunk_a == trunk_b);
+    g_assert_true(nsw_packet_is_shared(trunk_a));
+    g_assert_cmpmem(nsw_packet_data(trunk_a), nsw_packet_len(trunk_a),
+                    t.data, t.len);
+
+    access_a = g_ptr_array_index(ts->ports[1].kept, 0);
+    access_b = g_ptr_array_index(ts->ports[5].kept, 0);
+    g_assert(access_a != access_b);
+    g_assert(nsw_packet_data(access_a) != f.data);
+    g_assert_false(nsw_packet_is_shared(access_a));
+    g_assert_cmpmem(nsw_packet_data(access_a), nsw_packet_len(access_a),
+                    f.data, f.len);
+    ts_free(ts);
+}
+
+/*
+ * An entry written into the table for a port outside the frame's VLAN
+ * (say by management) must not leak the frame into that port.
+ */
+static void test_vlan_unicast_to_non_member(void)
+{
+    TestSwitch *ts = vlan_switch(4);
+    Frame f = make_frame(MAC(5), MAC(1), 60);
+
+    nsw_mac_table_learn(nsw_switch_mac_table(ts->sw), MAC(5), 10, 2, 0);
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx_none(ts, 1);
+    assert_rx_none(ts, 2);
+    assert_rx_none(ts, 3);
+    g_assert_cmpuint(stats(ts, 2)->drops[NSW_DROP_VLAN_FILTERED], ==, 1);
+    g_assert_cmpuint(total_drops(ts, 2), ==, 1);
+    ts_free(ts);
+}
+
+/*
+ * Flow control
+ */
+
+/* Bridge of 3 ports where port 1 has MAC(2) and port 0 wants to reach it */
+static TestSwitch *flow_switch(Frame *to2)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    Frame hello = make_frame(BCAST, MAC(2), 60);
+
+    ts_send(ts, 1, &hello);
+    ts_clear_rx(ts);
+    *to2 = make_frame(MAC(2), MAC(1), 60);
+    return ts;
+}
+
+static void test_flow_unicast_busy(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+
+    ts->ports[1].full = true;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 0);
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 0);
+    assert_rx_none(ts, 1);
+    assert_rx_none(ts, 2);
+    /* Nothing consumed, nothing dropped: the frame will come again. */
+    g_assert_cmpuint(stats(ts, 0)->rx_packets, ==, 0);
+    g_assert_cmpuint(total_drops(ts, 0) + total_drops(ts, 1), ==, 0);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 0);
+
+    ts->ports[1].full = false;
+    nsw_port_writable(ts->ports[2].port);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 0);
+    nsw_port_writable(ts->ports[1].port);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 1);
+    g_assert_cmpuint(ts->ports[2].resumed, ==, 0);
+    /* Told once per refusal episode, not again */
+    nsw_port_writable(ts->ports[1].port);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 1);
+
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx(ts, 1, &f, 1);
+    assert_rx_none(ts, 2);
+    g_assert_cmpuint(stats(ts, 0)->rx_packets, ==, 1);
+    g_assert_cmpuint(stats(ts, 1)->tx_packets, ==, 1);
+    ts_free(ts);
+}
+
+static void test_flow_transmit_busy(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+    Frame from2 = make_frame(MAC(2), MAC(3), 60);
+
+    ts->ports[1].tx_mode = TX_BUSY;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 0);
+    g_assert_cmpint(ts_send(ts, 2, &from2), ==, 0);
+    g_assert_cmpuint(total_drops(ts, 1), ==, 0);
+    g_assert_cmpuint(stats(ts, 1)->tx_packets, ==, 0);
+
+    /* Every waiting port is told. */
+    ts->ports[1].tx_mode = TX_OK;
+    nsw_port_writable(ts->ports[1].port);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 1);
+    g_assert_cmpuint(ts->ports[2].resumed, ==, 1);
+    ts_free(ts);
+}
+
+/* The owner sends again from its resume callback, as QEMU's queue does. */
+static void test_flow_resume_resends(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+
+    ts->ports[1].full = true;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 0);
+    ts->ports[0].retry = &f;
+
+    /* Still full: the retry waits again and the next writable resumes it. */
+    nsw_port_writable(ts->ports[1].port);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 1);
+    g_assert_cmpint(ts->ports[0].retry_result, ==, 0);
+
+    ts->ports[1].full = false;
+    nsw_port_writable(ts->ports[1].port);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 2);
+    g_assert_cmpint(ts->ports[0].retry_result, ==, 60);
+    assert_rx(ts, 1, &f, 1);
+    ts_free(ts);
+}
+
+static void test_flow_flood_skips_busy(void)
+{
+    TestSwitch *ts = ts_new("bridge", 4);
+    Frame f = make_frame(BCAST, MAC(1), 60);
+
+    ts->ports[2].full = true;
+    ts->ports[3].tx_mode = TX_BUSY;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx(ts, 1, &f, 1);
+    assert_rx_none(ts, 2);
+    assert_rx_none(ts, 3);
+    g_assert_cmpuint(stats(ts, 2)->drops[NSW_DROP_NO_BUFFER], ==, 1);
+    g_assert_cmpuint(stats(ts, 3)->drops[NSW_DROP_NO_BUFFER], ==, 1);
+    g_assert_cmpuint(total_drops(ts, 2) + total_drops(ts, 3), ==, 2);
+    g_assert_cmpuint(stats(ts, 0)->rx_packets, ==, 1);
+
+    /* Floods do not wait, so nobody is resumed. */
+    nsw_port_writable(ts->ports[2].port);
+    nsw_port_writable(ts->ports[3].port);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 0);
+    ts_free(ts);
+}
+
+static void test_flow_tx_error(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+    Frame b = make_frame(BCAST, MAC(1), 60);
+
+    ts->ports[1].tx_mode = TX_ERROR;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    g_assert_cmpint(ts_send(ts, 0, &b), ==, 60);
+    g_assert_cmpuint(stats(ts, 1)->drops[NSW_DROP_TX_ERROR], ==, 2);
+    g_assert_cmpuint(stats(ts, 1)->tx_packets, ==, 0);
+    assert_rx(ts, 2, &b, 1);
+    ts_free(ts);
+}
+
+/* When the port being waited for goes away, its waiters retry (and flood). */
+static void test_flow_remove_resumes(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+
+    ts->ports[1].full = true;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 0);
+    ts->ports[0].retry = &f;
+    nsw_port_remove(ts->ports[1].port);
+    ts->ports[1].port = nsw_port_add(ts->sw, "p1", &test_port_ops,
+                                     &ts->ports[1]);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 1);
+    g_assert_cmpint(ts->ports[0].retry_result, ==, 60);
+    assert_rx(ts, 2, &f, 1);
+    ts_free(ts);
+}
+
+/*
+ * Link state
+ */
+
+static void test_link_down(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+    Frame from1 = make_frame(BCAST, MAC(2), 60);
+
+    nsw_port_set_link(ts->ports[1].port, false);
+    g_assert_false(nsw_port_link_up(ts->ports[1].port));
+    g_assert_cmpint(port_of(ts, MAC(2), 0), ==, -1);
+
+    /* To a down port: flooded (unknown now), counted on the down port */
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx_none(ts, 1);
+    assert_rx(ts, 2, &f, 1);
+    g_assert_cmpuint(stats(ts, 1)->drops[NSW_DROP_LINK_DOWN], ==, 1);
+
+    /* From a down port: dropped, counted, not learned */
+    g_assert_cmpint(ts_send(ts, 1, &from1), ==, 60);
+    assert_rx_none(ts, 0);
+    assert_rx(ts, 2, &f, 1);
+    g_assert_cmpuint(stats(ts, 1)->drops[NSW_DROP_LINK_DOWN], ==, 2);
+    g_assert_cmpuint(total_drops(ts, 1), ==, 2);
+    g_assert_cmpint(port_of(ts, MAC(2), 0), ==, -1);
+
+    nsw_port_set_link(ts->ports[1].port, true);
+    ts_clear_rx(ts);
+    g_assert_cmpint(ts_send(ts, 1, &from1), ==, 60);
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx(ts, 1, &f, 1);
+    assert_rx(ts, 2, &from1, 1);
+    ts_free(ts);
+}
+
+/* Likewise, a known destination whose link is down gets nothing. */
+static void test_link_down_unicast(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+
+    nsw_port_set_link(ts->ports[1].port, false);
+    nsw_mac_table_learn(nsw_switch_mac_table(ts->sw), MAC(2), 0, 1, 0);
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx_none(ts, 1);
+    assert_rx_none(ts, 2);
+    g_assert_cmpuint(stats(ts, 1)->drops[NSW_DROP_LINK_DOWN], ==, 1);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 0);
+    ts_free(ts);
+}
+
+static void test_link_down_resumes(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+
+    ts->ports[1].full = true;
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 0);
+    nsw_port_set_link(ts->ports[1].port, false);
+    g_assert_cmpuint(ts->ports[0].resumed, ==, 1);
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx(ts, 2, &f, 1);
+    ts_free(ts);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/netswitch/vlan-set/parse", test_vlan_set_parse);
+    g_test_add_func("/netswitch/vlan-set/parse-errors",
+                    test_vlan_set_parse_errors);
+    g_test_add_func("/netswitch/vlan-set/format", test_vlan_set_format);
+    g_test_add_func("/netswitch/policy/registry", test_policy_registry);
+    g_test_add_func("/netswitch/stats/drop-reason-names",
+                    test_drop_reason_names);
+    g_test_add_func("/netswitch/port/add-find-remove", test_ports);
+    g_test_add_func("/netswitch/hub/floods", test_hub_floods);
+    g_test_add_func("/netswitch/bridge/learns", test_bridge_learns);
+    g_test_add_func("/netswitch/bridge/unknown-floods",
+                    test_bridge_unknown_floods);
+    g_test_add_func("/netswitch/bridge/known-unicast",
+                    test_bridge_known_unicast);
+    g_test_add_func("/netswitch/bridge/broadcast-floods",
+                    test_bridge_broadcast_floods);
+    g_test_add_func("/netswitch/bridge/no-hairpin", test_bridge_no_hairpin);
+    g_test_add_func("/netswitch/bridge/multicast-source",
+                    test_bridge_multicast_source);
+    g_test_add_func("/netswitch/bridge/runt", test_bridge_runt);
+    g_test_add_func("/netswitch/bridge/oversize", test_bridge_oversize);
+    g_test_add_func("/netswitch/bridge/station-move",
+                    test_bridge_station_move);
+    g_test_add_func("/netswitch/bridge/ageing", test_bridge_ageing);
+    g_test_add_func("/netswitch/vlan/access-isolation",
+                    test_vlan_access_isolation);
+    g_test_add_func("/netswitch/vlan/trunk-tags", test_vlan_trunk_tags);
+    g_test_add_func("/netswitch/vlan/trunk-untags", test_vlan_trunk_untags);
+    g_test_add_func("/netswitch/vlan/trunk-to-trunk",
+                    test_vlan_trunk_to_trunk);
+    g_test_add_func("/netswitch/vlan/ingress-filter",
+                    test_vlan_ingress_filter);
+    g_test_add_func("/netswitch/vlan/per-vlan-unicast",
+                    test_vlan_per_vlan_unicast);
+    g_test_add_func("/netswitch/vlan/shared-encoding",
+                    test_vlan_shared_encoding);
+    g_test_add_func("/netswitch/vlan/unicast-to-non-member",
+                    test_vlan_unicast_to_non_member);
+    g_test_add_func("/netswitch/flow/unicast-busy", test_flow_unicast_busy);
+    g_test_add_func("/netswitch/flow/transmit-busy", test_flow_transmit_busy);
+    g_test_add_func("/netswitch/flow/resume-resends",
+                    test_flow_resume_resends);
+    g_test_add_func("/netswitch/flow/flood-skips-busy",
+                    test_flow_flood_skips_busy);
+    g_test_add_func("/netswitch/flow/tx-error", test_flow_tx_error);
+    g_test_add_func("/netswitch/flow/remove-resumes",
+                    test_flow_remove_resumes);
+    g_test_add_func("/netswitch/link/down-drops-and-flushes", test_link_down);
+    g_test_add_func("/netswitch/link/down-unicast", test_link_down_unicast);
+    g_test_add_func("/netswitch/link/down-resumes-waiters",
+                    test_link_down_resumes);
+    return g_test_run();
+}

@@ -53,8 +53,11 @@ def select_tests(build, names, only):
 def build_tests(build, tests):
     targets = sorted({os.path.relpath(t['cmd'][0], build) for t in tests})
     if targets:
-        subprocess.run(['ninja', '-C', build] + targets, check=True,
-                       stdout=subprocess.DEVNULL)
+        p = subprocess.run(['ninja', '-C', build] + targets,
+                           capture_output=True, text=True)
+        if p.returncode:
+            print(p.stdout[-6000:] + p.stderr[-2000:])
+            sys.exit('run-tests: building the tests failed')
 
 
 def run_one(build, t, counts, logdir):

@@ -42,7 +42,7 @@ static NetswitchInfo *netswitch_info(NetSwitch *sw)
     MacDump dump = { .core = sw->core, .tail = &info->mac_table };
     NswPort *port = NULL;
 
-    info->id = object_get_canonical_path_component(OBJECT(sw));
+    info->id = g_strdup(object_get_canonical_path_component(OBJECT(sw)));
     info->policy = sw->policy;
     info->ageing_time = sw->ageing_time;
     info->max_entries = sw->max_entries;

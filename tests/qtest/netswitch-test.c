@@ -23,6 +23,7 @@
 #define MAX_PORTS       4
 #define FRAME_MAX       (64 * 1024 + 1024)
 #define POLL_MAX        10000
+#define NS_PER_SEC      1000000000LL
 
 typedef struct Switch {
     QTestState *qts;
@@ -104,9 +105,9 @@ static void write_all(int fd, const void *buf, size_t len)
         ssize_t n = write(fd, p, len);
 
         if (n < 0 && errno == EAGAIN) {
-            struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+            GPollFD pfd = { .fd = fd, .events = G_IO_OUT };
 
-            g_assert_cmpint(poll(&pfd, 1, 10000), ==, 1);
+            g_assert_cmpint(g_poll(&pfd, 1, 10000), ==, 1);
             continue;
         }
         g_assert_cmpint(n, >, 0);
@@ -298,14 +299,14 @@ static void test_bridge_ageing(void)
     g_assert_cmpint(mac_table_size(&s), ==, 1);
 
     /* 9 s later A is still known: B's frame for A goes to p0 only */
-    qtest_clock_step(s.qts, 9 * NANOSECONDS_PER_SECOND);
+    qtest_clock_step(s.qts, 9 * NS_PER_SEC);
     make_frame(f, MAC_A, MAC_B, 64);
     inject(&s, 1, f, 64);
     assert_got(&s, 0, f, 64);
     assert_nothing(&s, 2);
 
     /* B was learnt at 9 s, A at 0 s: at 11 s only B remains */
-    qtest_clock_step(s.qts, 2 * NANOSECONDS_PER_SECOND);
+    qtest_clock_step(s.qts, 2 * NS_PER_SEC);
     g_assert_cmpint(mac_table_size(&s), ==, 1);
     make_frame(f, MAC_A, MAC_B, 64);
     inject(&s, 1, f, 64);

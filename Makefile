@@ -2,7 +2,9 @@
 #
 #   make          configure if needed (./configure --reuse), then build
 #   make check    build, then run our test suites; ends with 'N passed, N failed'
-#   make demo     build, then run the demo (xnet/demo.sh)
+#   make demo     build, then boot a Debian guest on the LAN9118 behind a
+#                 netswitch with a slirp uplink: ifconfig, DHCP, ping, wget,
+#                 iperf3 (NIC=lan9118|smc91c111|virtio|all)
 #
 # ./configure --help lists the options; see docs/devel/fork.rst.
 
@@ -26,8 +28,9 @@ all:
 check: all
 	@python3 xnet/run-tests.py --build $(OBJ)
 
+NIC ?= lan9118
 demo: all
-	@xnet/demo.sh
+	@python3 xnet/guest/e2e.py --nic $(NIC)
 
 # Objects only: the extracted source and the downloads stay.
 clean:
@@ -37,4 +40,4 @@ distclean:
 	rm -rf build
 
 help:
-	@sed -n '2,8s/^# \{0,1\}//p' Makefile
+	@sed -n '2,10s/^# \{0,1\}//p' Makefile

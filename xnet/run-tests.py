@@ -123,16 +123,43 @@ def enter_private_netns():
     os.execvpe(cmd[0], cmd + ['--', sys.executable] + sys.argv, env)
 
 
+# Guest end-to-end runs (xnet/guest/e2e.py): boot, DHCP, ping and wget on
+# every NIC model.  Their images are built (with apt) before the suite
+# enters its private network namespace.
+E2E = {
+    'name': 'e2e/guests',
+    'cmd': [sys.executable, os.path.join(ROOT, 'xnet', 'guest', 'e2e.py'),
+            '--tap', '--nic', 'all', '--steps', 'ifconfig,dhcp,ping,wget'],
+    'timeout': 900,
+}
+
+
+def prepare_guest_images():
+    script = os.path.join(ROOT, 'xnet', 'guest', 'build-image.sh')
+    p = subprocess.run([script, 'armhf'], capture_output=True, text=True)
+    if p.returncode:
+        print(p.stdout[-3000:] + p.stderr[-3000:])
+        sys.exit('run-tests: building the guest image failed')
+
+
 def main():
-    enter_private_netns()
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--build', default=os.path.join(ROOT, 'build', 'obj'))
+    ap.add_argument('--no-guests', action='store_true',
+                    help='skip the guest end-to-end runs')
     ap.add_argument('only', nargs='*', help='run only tests whose name contains one of these')
     args = ap.parse_args()
     build = os.path.abspath(args.build)
+    with_guests = not args.no_guests and (
+        not args.only or any(o in E2E['name'] for o in args.only))
+    if with_guests and os.environ.get('XNET_IN_NETNS') != '1':
+        prepare_guest_images()
+    enter_private_netns()
 
     tests = select_tests(build, our_test_names(), args.only)
     build_tests(build, tests)
+    if with_guests:
+        tests.append(dict(E2E, env={'XNET_IN_NETNS': '1'}))
     logdir = os.path.join(build, 'xnet-testlogs')
     os.makedirs(logdir, exist_ok=True)
 

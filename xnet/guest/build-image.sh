@@ -93,11 +93,14 @@ exec 9> "$top/build/guest/.lock"
 flock 9
 
 # --- host tools ------------------------------------------------------------
+# (also what the guest runs need on the host: unshare and ip for the private
+# network namespace, iperf3 for the server the guest measures against)
 
 check_tools() {
     local missing=() t
     for t in apt-get:apt dpkg-deb:dpkg cpio:cpio gzip:gzip modinfo:kmod \
-             readelf:binutils sha256sum:coreutils ${our_dts:+dtc:device-tree-compiler}; do
+             readelf:binutils sha256sum:coreutils unshare:util-linux ip:iproute2 \
+             iperf3:iperf3 ${our_dts:+dtc:device-tree-compiler}; do
         command -v "${t%%:*}" > /dev/null || missing+=("${t#*:}")
     done
     [ ${#missing[@]} = 0 ] && return 0

@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+#
+# qemu-xnet guest runs: boot a Debian guest on one NIC model, let it run
+# ifconfig, DHCP, ping, wget and iperf3 against servers on the host's
+# loopback (reached through slirp as 10.0.2.2), and report the results.
+#
+# Copyright (c) 2026 The qemu-xnet authors
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Used by 'make demo' (a table), 'make check' (--tap: one TAP result per
+# step) and 'make bench' (--json).  Everything runs in a private network
+# namespace whose only interface is loopback: the guest can reach nothing
+# but the host servers here (10.0.2.2), slirp's DNS (10.0.2.3) and itself.
+#
+# The guest's /init (xnet/guest/init) prints "XNET: <step> ok|fail k=v"
+# lines on the serial console; every wait here has a deadline.
+
+import argparse
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GUEST = os.path.join(ROOT, 'build', 'guest')
+LOGDIR = os.path.join(ROOT, 'build', 'e2e-logs')
+DATA_MIB = 4
+
+# NIC model -> (QEMU binary, machine arguments, NIC arguments, xnet.nic, console)
+BOARDS = {
+    'lan9118': ('qemu-system-arm',
+                ['-M', 'vexpress-a9', '-m', '256',
+                 '-dtb', '{g}/armhf/vexpress-v2p-ca9.dtb'],
+                ['-nic', 'swport,id=nic0,switch=sw0,model=lan9118'],
+                'lan9118', 'ttyAMA0'),
+    'smc91c111': ('qemu-system-arm',
+                  ['-M', 'realview-eb', '-cpu', 'cortex-a8', '-m', '256',
+                   '-dtb', '{g}/armhf/realview-eb-smc91c111.dtb'],
+                  ['-nic', 'swport,id=nic0,switch=sw0,model=smc91c111'],
+                  'smc91c111', 'ttyAMA0'),
+    'virtio': ('qemu-system-arm',
+               ['-M', 'vexpress-a9', '-m', '256',
+                '-dtb', '{g}/armhf/vexpress-v2p-ca9.dtb'],
+               ['-netdev', 'swport,id=nic0,switch=sw0',
+                '-device', 'virtio-net-device,netdev=nic0'],
+               'virtio-mmio', 'ttyAMA0'),
+}
+ARCH = {'qemu-system-arm': 'armhf', 'qemu-system-x86_64': 'amd64'}
+
+STEP_DEADLINE = {'boot': 120, 'ifconfig': 30, 'dhcp': 60, 'ping': 60,
+                 'wget': 120, 'iperf3': 120, 'done': 60}
+
+
+def log(msg):
+    print('e2e: ' + msg, flush=True)
+
+
+def enter_private_netns():
+    if os.environ.get('XNET_IN_NETNS') == '1':
+        subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+        links = subprocess.run(['ip', '-o', 'link', 'show'], check=True,
+                               capture_output=True, text=True).stdout
+        names = [l.split(': ')[1].split('@')[0] for l in links.splitlines()]
+        if names != ['lo']:
+            sys.exit('e2e: refusing to run: interfaces %s' % names)
+        return
+    env = dict(os.environ, XNET_IN_NETNS='1')
+    cmd = ['unshare', '--net']
+    if os.geteuid() != 0:
+        cmd.append('--map-root-user')
+    os.execvpe(cmd[0], cmd + ['--', sys.executable] + sys.argv, env)
+
+
+def build_image(arch):
+    subprocess.run([os.path.join(ROOT, 'xnet', 'guest', 'build-image.sh'), arch],
+                   check=True)
+
+
+def test_data():
+    """Deterministic, incompressible-looking data for wget."""
+    out = bytearray()
+    block = b'qemu-xnet'
+    while len(out) < DATA_MIB << 20:
+        block = hashlib.sha256(block).digest()
+        out += block
+    return bytes(out[:DATA_MIB << 20])
+
+
+class Servers:
+    """An HTTP server and an iperf3 server on 127.0.0.1 (slirp's 10.0.2.2)."""
+
+    def __init__(self):
+        data = test_data()
+        self.md5 = hashlib.md5(data).hexdigest()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path != '/data.bin':
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header('Content-Length', str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.http_port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.iperf_port = free_port()
+        self.iperf = None
+        if shutil.which('iperf3'):
+            self.iperf = subprocess.Popen(
+                ['iperf3', '-s', '-B', '127.0.0.1', '-p', str(self.iperf_port)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def close(self):
+        self.httpd.shutdown()
+        if self.iperf:
+            self.iperf.kill()
+            self.iperf.wait()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def qemu_command(nic, qemu_dir, servers, steps, iperf_time):
+    binary, machine, nic_args, xnic, console = BOARDS[nic]
+    arch = ARCH[binary]
+    g = GUEST
+    append = ['console=' + console, 'xnet.nic=' + xnic,
+              'xnet.steps=' + ','.join(steps),
+              'xnet.http=10.0.2.2:%d/data.bin' % servers.http_port,
+              'xnet.md5=' + servers.md5,
+              'xnet.iperf=10.0.2.2:%d' % servers.iperf_port,
+              'xnet.iperf_time=%d' % iperf_time]
+    return ([os.path.join(qemu_dir, binary)] +
+            [a.format(g=g) for a in machine] +
+            ['-kernel', '%s/%s/vmlinuz' % (g, arch),
+             '-initrd', '%s/%s/initrd.gz' % (g, arch),
+             '-append', ' '.join(append),
+             '-object', 'netswitch,id=sw0,policy=bridge',
+             '-netdev', 'user,id=wan,net=10.0.2.0/24,dhcpstart=10.0.2.15',
+             '-netdev', 'swport,id=up,switch=sw0,netdev=wan'] +
+            nic_args +
+            ['-display', 'none', '-monitor', 'none', '-serial', 'stdio',
+             '-no-reboot'])
+
+
+def parse_kv(text):
+    return dict(re.findall(r'(\w+)=(\S+)', text))
+
+
+def run_guest(nic, qemu_dir, steps, iperf_time, progress):
+    """Boot, collect XNET lines; returns (results, log path, wall seconds)."""
+    servers = Servers()
+    if 'iperf' in steps and not servers.iperf:
+        steps = [s for s in steps if s != 'iperf']
+    cmd = qemu_command(nic, qemu_dir, servers, steps, iperf_time)
+    os.makedirs(LOGDIR, exist_ok=True)
+    logpath = os.path.join(LOGDIR, nic + '.log')
+    results = {}
+    start = time.monotonic()
+    with open(logpath, 'w') as logf:
+        logf.write(' '.join(cmd) + '\n')
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(
+            iter_lines(proc.stdout, logf)), daemon=True)
+        reader.start()
+        seen = 0
+        step = 'boot'
+        deadline = start + STEP_DEADLINE['boot']
+        while True:
+            if time.monotonic() > deadline:
+                results[step] = ('fail', {'why': 'timed out'})
+                break
+            if seen < len(lines):
+                line = lines[seen]
+                seen += 1
+                m = re.match(r'.*XNET: (\S+) ?(ok|fail)?(.*)', line)
+                if not m:
+                    continue
+                name, verdict, rest = m.group(1), m.group(2), m.group(3)
+                kv = parse_kv(rest)
+                if name == 'lease':
+                    results['lease'] = ('ok', {'ip': rest.split()[0]})
+                    kv['t'] = '%.1f' % (time.monotonic() - start)
+                    results['lease'][1]['t'] = kv['t']
+                if verdict:
+                    results[name] = (verdict, kv)
+                    if progress:
+                        log('%s: %s %s' % (nic, name, verdict))
+                if name == 'done':
+                    break
+                step = name
+                deadline = time.monotonic() + max(STEP_DEADLINE.values()) + iperf_time * 2
+                continue
+            if proc.poll() is not None and not reader.is_alive():
+                results.setdefault(step, ('fail', {'why': 'QEMU exited %d' % proc.returncode}))
+                break
+            time.sleep(0.05)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        reader.join(5)
+    servers.close()
+    return results, logpath, time.monotonic() - start
+
+
+def iter_lines(stream, logf):
+    for raw in stream:
+        line = raw.decode(errors='replace').rstrip('\r\n')
+        logf.write(line + '\n')
+        logf.flush()
+        yield line
+
+
+STEPS = ['ifconfig', 'dhcp', 'ping', 'wget', 'iperf']
+
+
+def summary_row(nic, results):
+    def get(step, key, fmt='%s'):
+        r = results.get(step)
+        if not r or r[0] != 'ok' or key not in r[1]:
+            return 'FAIL' if r and r[0] == 'fail' else '-'
+        return fmt % r[1][key]
+    lease = results.get('lease', ('fail', {}))[1]
+    return [nic, lease.get('ip', '-'), lease.get('t', '-'),
+            get('ping', 'rtt_avg'), get('wget', 'kib_s'),
+            get('iperf3', 'tx_mbps'), get('iperf3', 'rx_mbps')]
+
+
+def print_table(rows):
+    head = ['NIC', 'DHCP lease', 'lease (s)', 'ping avg (ms)', 'wget (KiB/s)',
+            'iperf3 tx (Mbit/s)', 'iperf3 rx (Mbit/s)']
+    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+    for r in [head] + rows:
+        print('  '.join(str(c).ljust(w) for c, w in zip(r, widths)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--nic', default='lan9118',
+                    help='lan9118, smc91c111, virtio, or all')
+    ap.add_argument('--qemu-dir', default=os.path.join(ROOT, 'build', 'obj'))
+    ap.add_argument('--steps', default=','.join(STEPS))
+    ap.add_argument('--iperf-time', type=int, default=5)
+    ap.add_argument('--tap', action='store_true', help='TAP output for make check')
+    ap.add_argument('--json', action='store_true')
+    args = ap.parse_args()
+    nics = list(BOARDS) if args.nic == 'all' else args.nic.split(',')
+    steps = args.steps.split(',')
+    if os.environ.get('XNET_IN_NETNS') != '1':
+        # apt needs the network: build the images before leaving it
+        for arch in sorted({ARCH[BOARDS[n][0]] for n in nics}):
+            build_image(arch)
+    enter_private_netns()
+
+    rows, failed, tapn, allres = [], 0, 0, {}
+    for nic in nics:
+        if not args.tap:
+            log('booting %s (serial log: %s)' % (nic, os.path.relpath(
+                os.path.join(LOGDIR, nic + '.log'), ROOT)))
+        results, logpath, secs = run_guest(nic, args.qemu_dir, steps,
+                                           args.iperf_time, not args.tap)
+        allres[nic] = {k: {'verdict': v[0], **v[1]} for k, v in results.items()}
+        rows.append(summary_row(nic, results))
+        want = ['ifconfig', 'dhcp'] + [s for s in steps if s in ('ping', 'wget')]
+        if 'iperf' in steps:
+            want.append('iperf3')
+        for s in want:
+            ok = results.get(s, ('fail', {}))[0] == 'ok'
+            if s == 'dhcp':
+                ok = ok and results.get('lease', ('', {}))[1].get('ip') == '10.0.2.15'
+            failed += not ok
+            tapn += 1
+            if args.tap:
+                print('%s %d - %s %s%s' % ('ok' if ok else 'not ok', tapn, nic, s,
+                                            '' if ok else ' (serial log: %s)' %
+                                            os.path.relpath(logpath, ROOT)))
+    if args.tap:
+        print('1..%d' % tapn)
+    elif args.json:
+        print(json.dumps(allres, indent=1))
+    else:
+        print()
+        print_table(rows)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -193,7 +193,7 @@ REG32(E2P_DATA, 0xb4)
 
 #define LAN9118_MMIO_SIZE       0x100
 
-#define LAN9118_ID_REV          0x01180001  /* LAN9118, revision B */
+#define LAN9118_ID_REV          0x01180001  /* chip 0x0118, revision 1 */
 #define LAN9118_BYTE_TEST       0x87654321
 #define LAN9118_WORD_SWAP_ON    0xffffffff
 
@@ -230,7 +230,8 @@ REG32(E2P_DATA, 0xb4)
      R_PMT_CTRL_PME_IND_MASK | R_PMT_CTRL_PME_TYPE_MASK | \
      R_PMT_CTRL_ED_EN_MASK | R_PMT_CTRL_WOL_EN_MASK | R_PMT_CTRL_PM_MODE_MASK)
 #define GPIO_CFG_WRITABLE       0x7777071f
-#define GPT_CFG_WRITABLE        (R_GPT_CFG_GPT_LOAD_MASK | R_GPT_CFG_TIMER_EN_MASK)
+#define GPT_CFG_WRITABLE \
+    (R_GPT_CFG_GPT_LOAD_MASK | R_GPT_CFG_TIMER_EN_MASK)
 #define GPT_CFG_RESET           0x0000ffff
 #define AFC_CFG_WRITABLE        0x00ffffff
 
@@ -343,7 +344,8 @@ FIELD(RX_STS, FILTER_FAIL, 30, 1)
 #define TX_DATA_WORDS_MAX \
     ((TX_FIF_SZ_MAX * KiB - LAN9118_TX_STATUS_BYTES) / 4)
 #define RX_FIFO_BYTES_MAX       (LAN9118_FIFO_BYTES - TX_FIF_SZ_MIN * KiB)
-#define RX_DATA_WORDS_MAX       ((RX_FIFO_BYTES_MAX - RX_FIFO_BYTES_MAX / 16) / 4)
+#define RX_DATA_WORDS_MAX \
+    ((RX_FIFO_BYTES_MAX - RX_FIFO_BYTES_MAX / 16) / 4)
 #define RX_STATUS_MAX           (RX_FIFO_BYTES_MAX / 64)
 #define TX_STATUS_MAX           (LAN9118_TX_STATUS_BYTES / 4)
 /* Frames whose data sits in the RX data FIFO (runts may be stored) */
@@ -681,12 +683,13 @@ static void lan9118_gpt_expired(void *opaque)
 
 static void lan9118_count_rx_drop(Lan9118State *s)
 {
+    s->int_sts |= R_INT_STS_RXDF_MASK;
     if (s->rx_drop == UINT32_MAX) {
-        return;
+        return;     /* the counter sticks at its maximum */
     }
     s->rx_drop++;
-    s->int_sts |= R_INT_STS_RXDF_MASK;
     if (s->rx_drop == 0x80000000u) {
+        /* Past halfway: time the driver read the counter */
         s->int_sts |= R_INT_STS_RXDFH_MASK;
     }
 }
@@ -901,6 +904,7 @@ static ssize_t lan9118_receive(NetClientState *nc, const uint8_t *buf,
     Lan9118State *s = qemu_get_nic_opaque(nc);
     uint8_t padded[ETH_ZLEN];
     size_t padded_size = sizeof(padded);
+    const size_t offered = size;
 
     if (!lan9118_can_receive(nc)) {
         /* The net queue keeps the frame until lan9118_rx_resume() */
@@ -919,7 +923,7 @@ static ssize_t lan9118_receive(NetClientState *nc, const uint8_t *buf,
         return 0;
     }
     lan9118_update_irq(s);
-    return size;
+    return offered;
 }
 
 /* A transmitted frame looped back inside the MAC or the PHY */
@@ -1075,6 +1079,10 @@ static void lan9118_tx_send(Lan9118State *s)
     } else if (nc->link_down) {
         status |= R_TX_STS_NO_CARRIER_MASK | R_TX_STS_LOSS_OF_CARRIER_MASK |
                   R_TX_STS_ES_MASK;
+    } else if (len < ETH_HLEN) {
+        /* The chip would put a runt on the wire; QEMU's peers want frames */
+        qemu_log_mask(LOG_GUEST_ERROR, "lan9118: %zu-byte frame (padding "
+                      "disabled) not passed to the network\n", len);
     } else {
         qemu_send_packet(nc, frame, len);
     }
@@ -2020,8 +2028,10 @@ static int lan9118_post_load(void *opaque, int version_id)
     if (kib < TX_FIF_SZ_MIN || kib > TX_FIF_SZ_MAX) {
         return -EINVAL;
     }
-    /* A FIFO may hold more than its capacity after a resize, never more
-     * than its backing array */
+    /*
+     * A FIFO may hold more than its capacity after a resize, never more
+     * than its backing array
+     */
     if (!lan9118_ring_valid(&s->rx_data_ring, RX_DATA_WORDS_MAX,
                             RX_DATA_WORDS_MAX) ||
         !lan9118_ring_valid(&s->rx_status_ring, RX_STATUS_MAX,
@@ -2150,6 +2160,8 @@ static void lan9118_realize(DeviceState *dev, Error **errp)
     Lan9118State *s = LAN9118(dev);
     SysBusDevice *sbd = SYS_BUS_DEVICE(dev);
 
+    /* Valid FIFO sizes even before the first reset (the PHY may call in) */
+    s->hw_cfg = FIELD_DP32(0, HW_CFG, TX_FIF_SZ, TX_FIF_SZ_RESET);
     memory_region_init_io(&s->mmio, OBJECT(dev), &lan9118_mmio_ops, s,
                           "lan9118-mmio", LAN9118_MMIO_SIZE);
     sysbus_init_mmio(sbd, &s->mmio);

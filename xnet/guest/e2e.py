@@ -33,6 +33,16 @@ GUEST = os.path.join(ROOT, 'build', 'guest')
 LOGDIR = os.path.join(ROOT, 'build', 'e2e-logs')
 DATA_MIB = 4
 
+# x86_64 guests run under TCG unless XNET_X86_ACCEL=kvm: on this machine
+# kind /dev/kvm opens, but KVM refuses QEMU's MSR_IA32_ARCH_CAPABILITIES
+# write (-cpu host) and, without it, the guest kernel hangs right after the
+# boot loader.  QEMU's +ds source has no firmware: {g}/fw-x86 holds SeaBIOS
+# (Debian's seabios package) and the linuxboot_dma and kvmvapic option
+# ROMs built from pc-bios/optionrom.
+X86_ACCEL = (['-accel', 'kvm', '-cpu', 'host,-arch-capabilities']
+             if os.environ.get('XNET_X86_ACCEL') == 'kvm'
+             else ['-accel', 'tcg'])
+
 # NIC model -> (QEMU binary, machine arguments, NIC arguments, xnet.nic, console)
 BOARDS = {
     'lan9118': ('qemu-system-arm',
@@ -51,7 +61,21 @@ BOARDS = {
                ['-netdev', 'swport,id=nic0,switch=sw0',
                 '-device', 'virtio-net-device,netdev=nic0'],
                'virtio-mmio', 'ttyAMA0'),
+    'virtio-legacy': ('qemu-system-arm',
+                      ['-M', 'vexpress-a9', '-m', '256',
+                       '-dtb', '{g}/armhf/vexpress-v2p-ca9.dtb'],
+                      ['-netdev', 'swport,id=nic0,switch=sw0',
+                       '-device', 'virtio-net-legacy-device,netdev=nic0'],
+                      'virtio-mmio', 'ttyAMA0'),
 }
+# Only where the x86 firmware has been put in place (see X86_ACCEL)
+if os.path.exists(os.path.join(GUEST, 'fw-x86', 'bios-256k.bin')):
+    BOARDS['virtio-legacy-pci'] = (
+        'qemu-system-x86_64',
+        ['-M', 'q35', '-m', '512', '-L', '{g}/fw-x86'] + X86_ACCEL,
+        ['-netdev', 'swport,id=nic0,switch=sw0',
+         '-device', 'virtio-net-legacy-pci,netdev=nic0'],
+        'virtio-pci', 'ttyS0')
 ARCH = {'qemu-system-arm': 'armhf', 'qemu-system-x86_64': 'amd64'}
 
 STEP_DEADLINE = {'boot': 120, 'ifconfig': 30, 'dhcp': 60, 'ping': 60,
@@ -136,7 +160,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-def qemu_command(nic, qemu_dir, servers, steps, iperf_time):
+def direct_nic_args(nic_args):
+    """The same NIC straight on slirp, for upstream QEMU (no netswitch)."""
+    out = []
+    for a in nic_args:
+        if a.startswith('swport,'):
+            a = a.replace('swport,', 'user,', 1).replace(',switch=sw0', '')
+            a += ',net=10.0.2.0/24,dhcpstart=10.0.2.15'
+        out.append(a)
+    return out
+
+
+def qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct=False):
     binary, machine, nic_args, xnic, console = BOARDS[nic]
     arch = ARCH[binary]
     g = GUEST
@@ -146,15 +181,17 @@ def qemu_command(nic, qemu_dir, servers, steps, iperf_time):
               'xnet.md5=' + servers.md5,
               'xnet.iperf=10.0.2.2:%d' % servers.iperf_port,
               'xnet.iperf_time=%d' % iperf_time]
+    if direct:
+        network = direct_nic_args(nic_args)
+    else:
+        network = ['-object', 'netswitch,id=sw0,policy=bridge',
+                   '-netdev', 'user,id=wan,net=10.0.2.0/24,dhcpstart=10.0.2.15',
+                   '-netdev', 'swport,id=up,switch=sw0,netdev=wan'] + nic_args
     return ([os.path.join(qemu_dir, binary)] +
             [a.format(g=g) for a in machine] +
             ['-kernel', '%s/%s/vmlinuz' % (g, arch),
              '-initrd', '%s/%s/initrd.gz' % (g, arch),
-             '-append', ' '.join(append),
-             '-object', 'netswitch,id=sw0,policy=bridge',
-             '-netdev', 'user,id=wan,net=10.0.2.0/24,dhcpstart=10.0.2.15',
-             '-netdev', 'swport,id=up,switch=sw0,netdev=wan'] +
-            nic_args +
+             '-append', ' '.join(append)] + network +
             ['-display', 'none', '-monitor', 'none', '-serial', 'stdio',
              '-no-reboot'])
 
@@ -163,12 +200,12 @@ def parse_kv(text):
     return dict(re.findall(r'(\w+)=(\S+)', text))
 
 
-def run_guest(nic, qemu_dir, steps, iperf_time, progress):
+def run_guest(nic, qemu_dir, steps, iperf_time, progress, direct=False):
     """Boot, collect XNET lines; returns (results, log path, wall seconds)."""
     servers = Servers()
     if 'iperf' in steps and not servers.iperf:
         steps = [s for s in steps if s != 'iperf']
-    cmd = qemu_command(nic, qemu_dir, servers, steps, iperf_time)
+    cmd = qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct)
     os.makedirs(LOGDIR, exist_ok=True)
     logpath = os.path.join(LOGDIR, nic + '.log')
     results = {}
@@ -261,6 +298,8 @@ def main():
     ap.add_argument('--iperf-time', type=int, default=5)
     ap.add_argument('--tap', action='store_true', help='TAP output for make check')
     ap.add_argument('--json', action='store_true')
+    ap.add_argument('--direct', action='store_true',
+                    help='NIC straight on slirp, no netswitch (upstream QEMU)')
     args = ap.parse_args()
     nics = list(BOARDS) if args.nic == 'all' else args.nic.split(',')
     steps = args.steps.split(',')
@@ -276,7 +315,8 @@ def main():
             log('booting %s (serial log: %s)' % (nic, os.path.relpath(
                 os.path.join(LOGDIR, nic + '.log'), ROOT)))
         results, logpath, secs = run_guest(nic, args.qemu_dir, steps,
-                                           args.iperf_time, not args.tap)
+                                           args.iperf_time, not args.tap,
+                                           args.direct)
         allres[nic] = {k: {'verdict': v[0], **v[1]} for k, v in results.items()}
         rows.append(summary_row(nic, results))
         want = ['ifconfig', 'dhcp'] + [s for s in steps if s in ('ping', 'wget')]

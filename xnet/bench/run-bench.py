@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+#
+# qemu-xnet benchmarks ('make bench'): never part of 'make check'.
+#
+# Copyright (c) 2026 The qemu-xnet authors
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# 1. Guests: for each NIC model, boot the Debian guest (xnet/guest/e2e.py)
+#    on our build (NIC behind a netswitch whose uplink is slirp) and on
+#    pristine upstream QEMU built from the same source with the same flags
+#    (./configure --pristine; NIC straight on slirp), interleaved run by
+#    run, and report the medians and the ratio ours/upstream.
+# 2. The netswitch core's forwarding rate (xnet/bench/netswitch-bench.c).
+#
+# The tables are printed and written to build/bench/results.rst, ready to
+# paste into docs/devel/benchmarks.rst.
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, 'build', 'bench')
+E2E = os.path.join(ROOT, 'xnet', 'guest', 'e2e.py')
+BUILDS = {
+    'ours': (os.path.join(ROOT, 'build', 'obj'), []),
+    'upstream': (os.path.join(ROOT, 'build', 'pristine', 'obj'), ['--direct']),
+}
+# (result key, field, label, higher is better)
+METRICS = [
+    ('lease', 't', 'boot to lease (s)', False),
+    ('ping', 'rtt_avg', 'ping avg (ms)', False),
+    ('wget', 'kib_s', 'wget (KiB/s)', True),
+    ('iperf3', 'tx_mbps', 'iperf3 guest->host (Mbit/s)', True),
+    ('iperf3', 'rx_mbps', 'iperf3 host->guest (Mbit/s)', True),
+]
+
+
+def guest_run(build, nic, iperf_time):
+    qemu_dir, extra = BUILDS[build]
+    p = subprocess.run([sys.executable, E2E, '--json', '--nic', nic,
+                        '--qemu-dir', qemu_dir, '--iperf-time', str(iperf_time)]
+                       + extra, capture_output=True, text=True, timeout=900)
+    text = p.stdout
+    try:
+        return json.loads(text[text.index('{'):])[nic]
+    except ValueError:
+        return {}
+
+
+def value(result, key, field):
+    r = result.get(key, {})
+    try:
+        return float(r[field])
+    except (KeyError, ValueError):
+        return None
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v):
+    return '-' if v is None else ('%.3g' % v if v < 100 else '%.0f' % v)
+
+
+def guest_table(nics, runs, iperf_time):
+    samples = {(n, b): [] for n in nics for b in BUILDS}
+    for i in range(runs):
+        for nic in nics:
+            for build in BUILDS:      # interleaved: ours, upstream, ours ...
+                print('bench: run %d/%d %s %s' % (i + 1, runs, nic, build),
+                      flush=True)
+                samples[(nic, build)].append(guest_run(build, nic, iperf_time))
+    rows = []
+    for nic in nics:
+        for key, field, label, _ in METRICS:
+            ours = median(value(r, key, field) for r in samples[(nic, 'ours')])
+            up = median(value(r, key, field) for r in samples[(nic, 'upstream')])
+            ratio = ours / up if ours is not None and up else None
+            rows.append([nic, label, fmt(ours), fmt(up),
+                         '-' if ratio is None else '%.2fx' % ratio])
+    return rows, samples
+
+
+def core_table():
+    exe = os.path.join(OUT, 'netswitch-bench')
+    srcs = ['xnet/bench/netswitch-bench.c'] + [
+        'net/netswitch/%s.c' % f for f in
+        ('packet', 'mac-table', 'switch', 'vlan-set', 'policy', 'policy-hub',
+         'policy-bridge', 'policy-vlan')]
+    glib = subprocess.run(['pkg-config', '--cflags', '--libs', 'glib-2.0'],
+                          check=True, capture_output=True, text=True).stdout.split()
+    subprocess.run(['gcc', '-O2', '-iquote', 'include', '-iquote', 'build/obj',
+                    '-iquote', 'build/src/include', '-iquote', 'build/src']
+                   + srcs + glib + ['-o', exe], cwd=ROOT, check=True)
+    return subprocess.run([exe, '1'], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def rst_table(head, rows):
+    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+    line = '  '.join('=' * w for w in widths)
+    out = [line, '  '.join(h.ljust(w) for h, w in zip(head, widths)), line]
+    out += ['  '.join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows]
+    out.append(line)
+    return '\n'.join(out)
+
+
+def machine():
+    cpu = '?'
+    try:
+        with open('/proc/cpuinfo') as f:
+            cpu = next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    return '%s, %d cores, %s' % (cpu, os.cpu_count(), platform.platform())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--runs', type=int, default=3)
+    ap.add_argument('--nics', default='lan9118,smc91c111,virtio')
+    ap.add_argument('--iperf-time', type=int, default=10)
+    ap.add_argument('--no-guests', action='store_true')
+    args = ap.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+
+    parts = ['Measured %s on %s.' % (datetime.date.today().isoformat(), machine()), '']
+    if not args.no_guests:
+        rows, samples = guest_table(args.nics.split(','), args.runs,
+                                    args.iperf_time)
+        with open(os.path.join(OUT, 'guest-samples.json'), 'w') as f:
+            json.dump({'%s/%s' % k: v for k, v in samples.items()}, f, indent=1)
+        parts += ['Guests (TCG, Debian armmp 6.1, slirp; median of %d runs, '
+                  'iperf3 %d s per direction):' % (args.runs, args.iperf_time), '',
+                  rst_table(['NIC', 'metric', 'ours', 'upstream', 'ours/upstream'],
+                            rows), '']
+    parts += ['netswitch core (one core, bridge policy; hub-copy is a '
+              'net/hub.c-style copy per port):', '', '::', '']
+    parts += ['  ' + l for l in core_table().splitlines()]
+    text = '\n'.join(parts) + '\n'
+    with open(os.path.join(OUT, 'results.rst'), 'w') as f:
+        f.write(text)
+    print(text)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -45,7 +45,7 @@ pristine:
 
 RUNS ?= 3
 bench: all pristine
-	@python3 xnet/bench/run-bench.py --runs $(RUNS)
+	@python3 xnet/bench/run-bench.py --runs $(RUNS) $(BENCH_ARGS)
 
 # Objects only: the extracted source and the downloads stay.
 clean:

@@ -22,6 +22,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'xnet', 'guest'))
+from e2e import enter_private_netns  # noqa: E402  (the network rule)
 TAP_RESULT = re.compile(r'^(not ok|ok)\b\s*\d*\s*(?:-\s*)?(.*?)\s*(#\s*(SKIP|TODO)\b.*)?$',
                         re.IGNORECASE)
 TEST_DIRS = ('tests/qtest', 'tests/unit')
@@ -100,27 +102,6 @@ def run_one(build, t, counts, logdir):
                                                     os.path.relpath(logfile, ROOT)))
     elif tap_failed:
         print('     log: %s' % os.path.relpath(logfile, ROOT))
-
-
-def enter_private_netns():
-    """Re-run this script in a new network namespace with only loopback.
-
-    The network rule: tests that start slirp or a guest never reach a real
-    interface.  Running the whole suite in its own namespace guarantees it.
-    """
-    if os.environ.get('XNET_IN_NETNS') == '1':
-        subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
-        links = subprocess.run(['ip', '-o', 'link', 'show'], check=True,
-                               capture_output=True, text=True).stdout
-        names = [l.split(': ')[1].split('@')[0] for l in links.splitlines()]
-        if names != ['lo']:
-            sys.exit('run-tests: refusing to run: interfaces %s' % names)
-        return
-    env = dict(os.environ, XNET_IN_NETNS='1')
-    cmd = ['unshare', '--net']
-    if os.geteuid() != 0:
-        cmd.append('--map-root-user')
-    os.execvpe(cmd[0], cmd + ['--', sys.executable] + sys.argv, env)
 
 
 # Guest end-to-end runs (xnet/guest/e2e.py): boot, DHCP, ping and wget on

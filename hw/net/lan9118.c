@@ -406,19 +406,21 @@ struct Lan9118State {
     ptimer_state *gpt;
     QEMUTimer *deassert_timer;
 
-    /* System control and status registers */
-    uint32_t irq_cfg;
-    uint32_t int_sts;
+    /* System CSRs: interrupt controller */
     uint32_t int_en;
+    uint32_t int_sts;
+    uint32_t irq_cfg;
     uint32_t fifo_int;
-    uint32_t rx_cfg;
-    uint32_t tx_cfg;
+    /* System CSRs: data path set-up */
     uint32_t hw_cfg;
-    uint32_t pmt_ctrl;
-    uint32_t gpio_cfg;
-    uint32_t gpt_cfg;
     uint32_t word_swap;
+    uint32_t tx_cfg;
+    uint32_t rx_cfg;
     uint32_t rx_drop;
+    /* System CSRs: power management, GPIO, timer, MAC CSR window */
+    uint32_t gpt_cfg;
+    uint32_t gpio_cfg;
+    uint32_t pmt_ctrl;
     uint32_t mac_csr_cmd;
     uint32_t mac_csr_data;
     uint32_t afc_cfg;
@@ -1517,19 +1519,15 @@ static void lan9118_soft_reset(Lan9118State *s)
     s->irq_cfg = 0;
     s->int_sts = FIELD_DP32(0, INT_STS, PHY, s->phy_irq_level);
     s->int_en = 0;
-    s->fifo_int = FIFO_INT_RESET;
-    s->rx_cfg = 0;
-    s->tx_cfg = 0;
-    s->hw_cfg = FIELD_DP32(0, HW_CFG, TX_FIF_SZ, TX_FIF_SZ_RESET);
-    s->hw_cfg = FIELD_DP32(s->hw_cfg, HW_CFG, BUS_32BIT, !s->mode_16bit);
+    s->hw_cfg = FIELD_DP32(FIELD_DP32(0, HW_CFG, TX_FIF_SZ, TX_FIF_SZ_RESET),
+                           HW_CFG, BUS_32BIT, !s->mode_16bit);
     s->pmt_ctrl = R_PMT_CTRL_READY_MASK;
-    s->gpio_cfg = 0;
-    s->rx_drop = 0;
-    s->mac_csr_cmd = 0;
-    s->mac_csr_data = 0;
-    s->afc_cfg = 0;
-    s->e2p_cmd = 0;
-    s->e2p_data = 0;
+    s->fifo_int = FIFO_INT_RESET;
+    /* everything else in the system CSR block resets to zero */
+    s->tx_cfg = s->rx_cfg = s->rx_drop = 0;
+    s->gpio_cfg = s->afc_cfg = 0;
+    s->mac_csr_cmd = s->mac_csr_data = 0;
+    s->e2p_cmd = s->e2p_data = 0;
     s->eeprom_writable = false;
     lan9118_gpt_reset(s);
 

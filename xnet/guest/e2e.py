@@ -87,6 +87,11 @@ def log(msg):
 
 
 def enter_private_netns():
+    """Re-run this program in a new network namespace with only loopback.
+
+    The network rule: whatever starts slirp or a guest never reaches a real
+    interface.  Returns only inside the namespace.
+    """
     if os.environ.get('XNET_IN_NETNS') == '1':
         subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
         links = subprocess.run(['ip', '-o', 'link', 'show'], check=True,

@@ -1587,6 +1587,96 @@ static void test_hostile(void)
     nic_stop(&t);
 }
 
+/* query-migrate polls before a migration must have finished */
+#define MIGRATION_POLL_MAX  1000000
+
+/*
+ * Poll query-migrate until the migration (outgoing, or incoming on a
+ * destination) has completed; it must never report failure.
+ */
+static void migration_wait(QTestState *qts)
+{
+    g_autofree char *status = NULL;
+    int polls;
+
+    for (polls = 0; polls < MIGRATION_POLL_MAX; polls++) {
+        QDict *resp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+        QDict *ret = qdict_get_qdict(resp, "return");
+
+        g_assert(ret);
+        g_free(status);
+        status = g_strdup(qdict_haskey(ret, "status") ?
+                          qdict_get_str(ret, "status") : "none");
+        qobject_unref(resp);
+        g_assert_cmpstr(status, !=, "failed");
+        if (!strcmp(status, "completed")) {
+            break;
+        }
+    }
+    g_assert_cmpstr(status, ==, "completed");
+}
+
+/* Save with two frames waiting in the RX FIFO and registers set, restore */
+static void test_migration(void)
+{
+    g_autofree char *file = g_strdup_printf("%s/lan9118-mig-%d",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    const uint32_t int_en = INT_RSFL | INT_PHY | INT_GPT;
+    const uint32_t fifo_int = 0x48ff0001;
+    const uint32_t addrl = 0xd4c3b2a1;
+    uint8_t f1[60], f2[333];
+    uint32_t rx_fifo_inf;
+    TestNic src, dst;
+
+    nic_start(&src);
+    nic_enable(&src, 0);
+    make_frame(f1, sizeof(f1), test_mac, 0xc0);
+    make_frame(f2, sizeof(f2), test_mac, 0xd0);
+    socket_send_frame(&src, f1, sizeof(f1));
+    socket_send_frame(&src, f2, sizeof(f2));
+    wait_rx_status(&src, 2);
+    rx_fifo_inf = lan_read(&src, RX_FIFO_INF);
+    /* Both statuses, and the data words of both frames */
+    g_assert_cmphex(rx_fifo_inf, ==,
+                    2 << 16 | ((sizeof(f1) + FCS_LEN + 3) / 4 +
+                               (sizeof(f2) + FCS_LEN + 3) / 4) * 4);
+    /* After the frames: the new address would no longer match them */
+    lan_write(&src, INT_EN, int_en);
+    lan_write(&src, FIFO_INT, fifo_int);
+    mac_write(&src, ADDRL, addrl);
+    g_assert_cmphex(lan_read(&src, INT_EN), ==, int_en);
+    g_assert_cmphex(lan_read(&src, FIFO_INT), ==, fifo_int);
+    g_assert_cmphex(mac_read(&src, ADDRL), ==, addrl);
+    /* Two statuses are more than RX_STS_LEVEL 1 */
+    g_assert_cmphex(lan_read(&src, INT_STS) & INT_RSFL, ==, INT_RSFL);
+
+    qtest_qmp_assert_success(src.qts, "{'execute': 'migrate', 'arguments':"
+                             " {'uri': %s}}", uri);
+    migration_wait(src.qts);
+    nic_stop(&src);
+
+    nic_start_with(&dst, "-incoming defer");
+    /* No self-announcement (RARP) frames on the socket */
+    qtest_qmp_assert_success(dst.qts, "{'execute': 'migrate-set-parameters',"
+                             " 'arguments': {'announce-rounds': 0}}");
+    qtest_qmp_assert_success(dst.qts, "{'execute': 'migrate-incoming',"
+                             " 'arguments': {'uri': %s}}", uri);
+    migration_wait(dst.qts);
+    unlink(file);
+
+    g_assert_cmphex(lan_read(&dst, INT_EN), ==, int_en);
+    g_assert_cmphex(lan_read(&dst, FIFO_INT), ==, fifo_int);
+    g_assert_cmphex(mac_read(&dst, ADDRL), ==, addrl);
+    g_assert_cmphex(lan_read(&dst, INT_STS) & INT_RSFL, ==, INT_RSFL);
+    g_assert_cmphex(lan_read(&dst, RX_FIFO_INF), ==, rx_fifo_inf);
+    rx_expect_frame(&dst, f1, sizeof(f1));
+    rx_expect_frame(&dst, f2, sizeof(f2));
+    g_assert_cmphex(lan_read(&dst, RX_FIFO_INF), ==, 0);
+    g_assert_false(socket_has_frame(&dst));
+    nic_stop(&dst);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1614,6 +1704,7 @@ int main(int argc, char **argv)
     qtest_add_func("/lan9118/loopback", test_loopback);
     qtest_add_func("/lan9118/16bit", test_16bit);
     qtest_add_func("/lan9118/hostile", test_hostile);
+    qtest_add_func("/lan9118/migration", test_migration);
 
     return g_test_run();
 }

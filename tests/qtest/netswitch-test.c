@@ -472,6 +472,138 @@ static void test_monitor(void)
     switch_stop(&s);
 }
 
+/* Like take(), for replies QEMU may send from its main loop (slirp). */
+static ssize_t take_wait(Switch *s, int port, uint8_t *buf, size_t size)
+{
+    int i;
+
+    for (i = 0; i < POLL_MAX; i++) {
+        ssize_t len = take(s, port, buf, size);
+
+        if (len >= 0) {
+            return len;
+        }
+        qtest_clock_step(s->qts, 1000000);  /* runs QEMU's main loop */
+    }
+    return -1;
+}
+
+/* p0 is a socket port as usual; slirp (restricted) is the port 'up'. */
+static void switch_start_with_slirp(Switch *s)
+{
+    int sv[2];
+
+    g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    s->nports = 1;
+    s->fd[0] = sv[0];
+    s->qts = qtest_initf("-M none -object netswitch,id=sw0 "
+                         "-netdev user,id=wan,restrict=on "
+                         "-netdev swport,id=up,switch=sw0,netdev=wan "
+                         "-netdev socket,id=b0,fd=%d "
+                         "-netdev swport,id=p0,switch=sw0,netdev=b0", sv[1]);
+    close(sv[1]);
+    fcntl(s->fd[0], F_SETFL, fcntl(s->fd[0], F_GETFL) | O_NONBLOCK);
+}
+
+static uint16_t ip_checksum(const uint8_t *hdr, size_t len)
+{
+    uint32_t sum = 0;
+    size_t i;
+
+    for (i = 0; i < len; i += 2) {
+        sum += (hdr[i] << 8) | hdr[i + 1];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return ~sum;
+}
+
+#define ETH_HLEN_       14
+#define IP_HLEN         20
+#define UDP_HLEN        8
+#define BOOTP_LEN       300
+#define BOOTP_YIADDR    16
+#define BOOTP_CHADDR    28
+#define BOOTP_OPTIONS   236
+
+static size_t make_dhcp_discover(uint8_t *f)
+{
+    uint8_t *ip = f + ETH_HLEN_, *udp = ip + IP_HLEN, *bootp = udp + UDP_HLEN;
+    size_t ip_len = IP_HLEN + UDP_HLEN + BOOTP_LEN;
+    uint16_t csum;
+
+    memset(f, 0, ETH_HLEN_ + ip_len);
+    memcpy(f, MAC_BCAST, 6);
+    memcpy(f + 6, MAC_A, 6);
+    f[12] = 0x08;
+    ip[0] = 0x45;
+    ip[2] = ip_len >> 8;
+    ip[3] = ip_len & 0xff;
+    ip[8] = 64;
+    ip[9] = 17;                                 /* UDP */
+    memset(ip + 16, 0xff, 4);                   /* to 255.255.255.255 */
+    csum = ip_checksum(ip, IP_HLEN);
+    ip[10] = csum >> 8;
+    ip[11] = csum & 0xff;
+    udp[1] = 68;
+    udp[3] = 67;
+    udp[4] = (UDP_HLEN + BOOTP_LEN) >> 8;
+    udp[5] = (UDP_HLEN + BOOTP_LEN) & 0xff;
+    bootp[0] = 1;                               /* BOOTREQUEST */
+    bootp[1] = 1;
+    bootp[2] = 6;
+    memcpy(bootp + 4, "\x12\x34\x56\x78", 4); /* xid */
+    bootp[10] = 0x80;                           /* broadcast reply */
+    memcpy(bootp + BOOTP_CHADDR, MAC_A, 6);
+    memcpy(bootp + BOOTP_OPTIONS, "\x63\x82\x53\x63" /* magic cookie */
+           "\x35\x01\x01"                        /* DHCPDISCOVER */
+           "\xff", 8);
+    return ETH_HLEN_ + ip_len;
+}
+
+static void test_slirp_port(void)
+{
+    static const uint8_t gw[4] = { 10, 0, 2, 2 }, lease[4] = { 10, 0, 2, 15 };
+    Switch s;
+    uint8_t f[1024], r[FRAME_MAX];
+    const uint8_t *ip = r + ETH_HLEN_, *bootp = ip + IP_HLEN + UDP_HLEN;
+    ssize_t len;
+
+    switch_start_with_slirp(&s);
+
+    /* DHCPDISCOVER on p0: slirp offers 10.0.2.15, from 10.0.2.2 */
+    inject(&s, 0, f, make_dhcp_discover(f));
+    len = take_wait(&s, 0, r, sizeof(r));
+    g_assert_cmpint(len, >, ETH_HLEN_ + IP_HLEN + UDP_HLEN + BOOTP_OPTIONS + 7);
+    g_assert_cmphex(r[12], ==, 0x08);
+    g_assert_cmphex(r[13], ==, 0x00);
+    g_assert(memcmp(ip + 12, gw, 4) == 0);
+    g_assert_cmpint(ip[IP_HLEN + 1], ==, 67);   /* from the DHCP server port */
+    g_assert_cmpint(bootp[0], ==, 2);           /* BOOTREPLY */
+    g_assert(memcmp(bootp + BOOTP_YIADDR, lease, 4) == 0);
+    g_assert(memcmp(bootp + BOOTP_OPTIONS, "\x63\x82\x53\x63\x35\x01\x02", 7)
+             == 0);                             /* DHCPOFFER */
+
+    /* ARP for 10.0.2.2 from 10.0.2.15: answered with slirp's MAC */
+    memset(f, 0, 60);
+    memcpy(f, MAC_BCAST, 6);
+    memcpy(f + 6, MAC_A, 6);
+    memcpy(f + 12, "\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01", 10);
+    memcpy(f + 22, MAC_A, 6);
+    memcpy(f + 28, lease, 4);
+    memcpy(f + 38, gw, 4);
+    inject(&s, 0, f, 60);
+    len = take_wait(&s, 0, r, sizeof(r));
+    g_assert_cmpint(len, >=, 42);
+    g_assert(memcmp(r, MAC_A, 6) == 0);
+    g_assert(memcmp(r + 12, "\x08\x06", 2) == 0);
+    g_assert_cmpint(r[21], ==, 2);              /* ARP reply */
+    g_assert(memcmp(r + 28, gw, 4) == 0);
+    g_assert(memcmp(r + 38, lease, 4) == 0);
+    switch_stop(&s);
+}
+
 static void test_no_switch(void)
 {
     QTestState *qts = qtest_init("-M none");
@@ -585,6 +717,7 @@ int main(int argc, char **argv)
     qtest_add_func("/netswitch/backend-in-use", test_backend_in_use);
     qtest_add_func("/netswitch/vm-stopped", test_vm_stopped);
     qtest_add_func("/netswitch/capture", test_capture);
+    qtest_add_func("/netswitch/slirp-port", test_slirp_port);
 
     return g_test_run();
 }

@@ -6,7 +6,7 @@
 #                 netswitch core (RUNS=3); not part of make check
 #   make demo     build, then boot a Debian guest on the LAN9118 behind a
 #                 netswitch with a slirp uplink: ifconfig, DHCP, ping, wget,
-#                 iperf3 (NIC=lan9118|smc91c111|virtio|all)
+#                 iperf3 (NIC=lan9118|smc91c111|virtio|virtio-legacy|all)
 #   make demo-pair  two guests in two QEMUs, their netswitches linked by UDP
 #
 # ./configure --help lists the options; see docs/devel/fork.rst.

@@ -1519,8 +1519,8 @@ static void lan9118_soft_reset(Lan9118State *s)
     s->irq_cfg = 0;
     s->int_sts = FIELD_DP32(0, INT_STS, PHY, s->phy_irq_level);
     s->int_en = 0;
-    s->hw_cfg = FIELD_DP32(FIELD_DP32(0, HW_CFG, TX_FIF_SZ, TX_FIF_SZ_RESET),
-                           HW_CFG, BUS_32BIT, !s->mode_16bit);
+    s->hw_cfg = FIELD_DP32(0, HW_CFG, BUS_32BIT, !s->mode_16bit);
+    s->hw_cfg = FIELD_DP32(s->hw_cfg, HW_CFG, TX_FIF_SZ, TX_FIF_SZ_RESET);
     s->pmt_ctrl = R_PMT_CTRL_READY_MASK;
     s->fifo_int = FIFO_INT_RESET;
     /* everything else in the system CSR block resets to zero */

@@ -23,6 +23,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
+#include "xnet-socket-frames.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 
@@ -369,44 +370,15 @@ static unsigned mcast_hash(const uint8_t *addr)
 
 /* Socket side */
 
-static void socket_send(Nic *n, const uint8_t *frame, size_t len)
-{
-    uint32_t be_len = htonl(len);
 
-    g_assert_cmpint(write(n->fd, &be_len, 4), ==, 4);
-    g_assert_cmpint(write(n->fd, frame, len), ==, len);
-}
 
-static bool socket_has_frame(Nic *n)
-{
-    uint8_t c;
-
-    return recv(n->fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) == 1;
-}
-
-static size_t socket_recv(Nic *n, uint8_t *buf, size_t max)
-{
-    uint32_t be_len;
-    size_t len, got = 0;
-
-    g_assert_cmpint(recv(n->fd, &be_len, 4, MSG_DONTWAIT), ==, 4);
-    len = ntohl(be_len);
-    g_assert_cmpuint(len, <=, max);
-    while (got < len) {
-        ssize_t r = recv(n->fd, buf + got, len - got, MSG_DONTWAIT);
-
-        g_assert_cmpint(r, >, 0);
-        got += r;
-    }
-    return len;
-}
 
 static void socket_expect(Nic *n, const uint8_t *frame, size_t len)
 {
     uint8_t buf[PAGE_SIZE_BYTES];
 
-    g_assert_true(socket_has_frame(n));
-    g_assert_cmpuint(socket_recv(n, buf, sizeof(buf)), ==, len);
+    g_assert_true(xnet_socket_has_frame(n->fd));
+    g_assert_cmpuint(xnet_socket_recv_frame(n->fd, buf, sizeof(buf)), ==, len);
     g_assert_cmpmem(buf, len, frame, len);
 }
 
@@ -766,20 +738,20 @@ static void test_phy(void)
     rx_enable(&n, 0);
     tx_enable(&n, 0);
     make_frame(frame, 64, test_mac, 1);
-    socket_send(&n, frame, 64);
+    xnet_socket_send_frame(n.fd, frame, 64);
     for (i = 0; i < RX_POLL_MAX && !counter(&n, "rx-dropped"); i++) {
         /* wait */
     }
     g_assert_cmpuint(counter(&n, "rx-dropped"), ==, 1);
     g_assert_cmphex(ist(&n) & IM_RCV_INT, ==, 0);
     send_frame(&n, frame, 64, 4);
-    g_assert_false(socket_has_frame(&n));
+    g_assert_false(xnet_socket_has_frame(n.fd));
     /* A PHY reset powers it up again */
     phy_write(&n, MII_BMCR, BMCR_RESET);
     g_assert_cmphex(rd16(&n, 0, EPHSR) & ES_LINK_OK, ==, ES_LINK_OK);
     send_frame(&n, frame, 64, 4);
     socket_expect(&n, frame, 64);
-    socket_send(&n, frame, 64);
+    xnet_socket_send_frame(n.fd, frame, 64);
     rx_expect(&n, frame, 64, false);
     nic_stop(&n);
 }
@@ -853,7 +825,7 @@ static void test_tx(void)
     pn = send_frame(&n, frame, 64, 4);
     make_frame(frame + 64, 66, other_mac, 11);
     send_frame(&n, frame + 64, 66, 4);
-    g_assert_false(socket_has_frame(&n));
+    g_assert_false(xnet_socket_has_frame(n.fd));
     g_assert_cmphex(rd8(&n, 2, FIFO), ==, FIFO_EMPTY);
     g_assert_cmpint(free_pages(&n), ==, NUM_PAGES - 2);
     tx_enable(&n, 0);
@@ -877,7 +849,7 @@ static void test_tx_lost_carrier(void)
     make_frame(frame, 80, other_mac, 1);
     pn = send_frame(&n, frame, 80, 4);
     send_frame(&n, frame, 80, 4);       /* waits: TXENA is off now */
-    g_assert_false(socket_has_frame(&n));
+    g_assert_false(xnet_socket_has_frame(n.fd));
     /* Fatal: TXENA cleared, EPH and TX interrupts, packet kept */
     g_assert_cmphex(rd16(&n, 0, TCR) & TCR_TXENA, ==, 0);
     g_assert_cmphex(rd16(&n, 0, EPHSR), ==, ES_LOST_CARR);
@@ -915,7 +887,7 @@ static void test_rx(void)
     nic_start(&n);
     /* Receiver off: the frame is discarded and counted */
     make_frame(frame, 100, test_mac, 1);
-    socket_send(&n, frame, 100);
+    xnet_socket_send_frame(n.fd, frame, 100);
     for (i = 0; i < RX_POLL_MAX && counter(&n, "rx-dropped") == 0; i++) {
         /* wait */
     }
@@ -925,38 +897,38 @@ static void test_rx(void)
     rx_enable(&n, 0);
     /* Even, odd, short (padded), long */
     make_frame(frame, 100, test_mac, 2);
-    socket_send(&n, frame, 100);
+    xnet_socket_send_frame(n.fd, frame, 100);
     g_assert_cmphex(rx_expect(&n, frame, 100, false), ==,
                     mcast_hash(test_mac) << 1);
     make_frame(frame, 101, test_mac, 3);
-    socket_send(&n, frame, 101);
+    xnet_socket_send_frame(n.fd, frame, 101);
     status = rx_expect(&n, frame, 101, false);
     g_assert_cmphex(status & RS_ODDFRAME, ==, RS_ODDFRAME);
     make_frame(frame, 42, test_mac, 4);
-    socket_send(&n, frame, 42);
+    xnet_socket_send_frame(n.fd, frame, 42);
     g_assert_cmphex(rx_expect(&n, frame, 42, false) & RS_ODDFRAME, ==, 0);
     make_frame(frame, 1514, test_mac, 5);
-    socket_send(&n, frame, 1514);
+    xnet_socket_send_frame(n.fd, frame, 1514);
     g_assert_cmphex(rx_expect(&n, frame, 1514, false) & RS_TOOLONG, ==, 0);
     /* Longer than 1518 on the wire: kept, flagged */
     make_frame(frame, 1515, test_mac, 6);
-    socket_send(&n, frame, 1515);
+    xnet_socket_send_frame(n.fd, frame, 1515);
     g_assert_cmphex(rx_expect(&n, frame, 1515, false) & RS_TOOLONG, ==,
                     RS_TOOLONG);
 
     /* STRIP_CRC clear: the FCS is stored and counted */
     wr16(&n, 0, RCR, RCR_RXEN);
     make_frame(frame, 100, test_mac, 7);
-    socket_send(&n, frame, 100);
+    xnet_socket_send_frame(n.fd, frame, 100);
     rx_expect(&n, frame, 100, true);
     make_frame(frame, 77, test_mac, 8);
-    socket_send(&n, frame, 77);
+    xnet_socket_send_frame(n.fd, frame, 77);
     rx_expect(&n, frame, 77, true);
 
     /* 8- and 16-bit reads see the same bytes */
     rx_enable(&n, 0);
     make_frame(frame, 90, test_mac, 9);
-    socket_send(&n, frame, 90);
+    xnet_socket_send_frame(n.fd, frame, 90);
     wait_rcv(&n);
     count = rx_peek(&n, buf, &status);
     g_assert_cmpuint(count, ==, 96);
@@ -990,8 +962,8 @@ static void expect_filtered(Nic *n, const uint8_t *rejected)
 
     make_frame(frame, 64, rejected, 0x40);
     make_frame(marker, 64, test_mac, 0x41);
-    socket_send(n, frame, 64);
-    socket_send(n, marker, 64);
+    xnet_socket_send_frame(n->fd, frame, 64);
+    xnet_socket_send_frame(n->fd, marker, 64);
     rx_expect(n, marker, 64, false);
     g_assert_cmphex(ist(n) & IM_RCV_INT, ==, 0);
 }
@@ -1002,7 +974,7 @@ static void expect_accepted(Nic *n, const uint8_t *da, uint16_t flags)
     uint16_t status;
 
     make_frame(frame, 64, da, 0x50);
-    socket_send(n, frame, 64);
+    xnet_socket_send_frame(n->fd, frame, 64);
     status = rx_expect(n, frame, 64, false);
     g_assert_cmphex(status & (RS_BRODCAST | RS_MULTICAST), ==, flags);
     g_assert_cmphex(RS_HASH(status), ==, mcast_hash(da));
@@ -1056,7 +1028,7 @@ static void test_rx_backpressure(void)
     rx_enable(&n, 0);
     for (i = 0; i < 7; i++) {
         make_frame(frames[i], 200, test_mac, i * 11);
-        socket_send(&n, frames[i], 200);
+        xnet_socket_send_frame(n.fd, frames[i], 200);
     }
     for (i = 0; i < RX_POLL_MAX && free_pages(&n); i++) {
         /* wait for the first four */
@@ -1108,7 +1080,7 @@ static void test_rx_overrun_loopback(void)
     /* Loopback with memory: the frame comes back, not onto the wire */
     make_frame(frame, 128, test_mac, 1);
     send_frame(&n, frame, 128, 4);
-    g_assert_false(socket_has_frame(&n));
+    g_assert_false(xnet_socket_has_frame(n.fd));
     rx_expect(&n, frame, 128, false);
     g_assert_cmpint(free_pages(&n), ==, NUM_PAGES);
 
@@ -1143,7 +1115,7 @@ static void test_rx_overrun_loopback(void)
     tx_enable(&n, TCR_LOOP);
     make_frame(frame, 61, bcast_mac, 3);
     send_frame(&n, frame, 61, 1);
-    g_assert_false(socket_has_frame(&n));
+    g_assert_false(xnet_socket_has_frame(n.fd));
     rx_expect(&n, frame, 61, false);
     g_assert_cmpuint(counter(&n, "rx-overruns"), ==, 1);
     nic_stop(&n);
@@ -1169,7 +1141,7 @@ static void test_mmu_edges(void)
     mmu(&n, MC_FREEPKT);
     tx_enable(&n, 0);
     mmu(&n, MC_ENQUEUE);
-    g_assert_false(socket_has_frame(&n));
+    g_assert_false(xnet_socket_has_frame(n.fd));
     g_assert_cmpint(free_pages(&n), ==, NUM_PAGES);
     /* Empty RX FIFO: remove, release, RX-area data */
     mmu(&n, MC_REMOVE);
@@ -1192,7 +1164,7 @@ static void test_mmu_edges(void)
     set_ptr(&n, PTR_AUTOINC);
     qtest_writel(n.qts, SMC_BASE + DATA, 2 << 16);
     enqueue(&n, pn);
-    g_assert_false(socket_has_frame(&n));
+    g_assert_false(xnet_socket_has_frame(n.fd));
     g_assert_cmphex(rd8(&n, 2, FIFO), ==, pn);
     /* Enqueued twice while the transmitter is off: queued once */
     wr16(&n, 0, TCR, 0);
@@ -1201,7 +1173,7 @@ static void test_mmu_edges(void)
     enqueue(&n, pn);
     mmu(&n, MC_RSTTXFIFO);
     tx_enable(&n, 0);
-    g_assert_false(socket_has_frame(&n));
+    g_assert_false(xnet_socket_has_frame(n.fd));
     g_assert_cmphex(ist(&n) & IM_TX_INT, ==, 0);
 
     /* Allocation with no memory fails; a release completes it */
@@ -1229,7 +1201,7 @@ static void test_mmu_edges(void)
     /* A frame shorter than an Ethernet header is not sent */
     make_frame(frame, 14, other_mac, 4);
     send_frame(&n, frame, 10, 2);
-    g_assert_false(socket_has_frame(&n));
+    g_assert_false(xnet_socket_has_frame(n.fd));
     g_assert_cmphex(rd16(&n, 0, EPHSR), ==, ES_LINK_OK | ES_TX_SUC);
     mmu(&n, MC_RESET);
 
@@ -1239,7 +1211,7 @@ static void test_mmu_edges(void)
     send_frame(&n, frame, 100, 4);
     socket_expect(&n, frame, 100);
     make_frame(frame, 100, test_mac, 6);
-    socket_send(&n, frame, 100);
+    xnet_socket_send_frame(n.fd, frame, 100);
     rx_expect(&n, frame, 100, false);
     nic_stop(&n);
 }
@@ -1263,7 +1235,7 @@ static void test_irq_line(void)
     wr8(&n, 2, MSK, IM_RCV_INT);
     rx_enable(&n, 0);
     make_frame(frame, 64, test_mac, 1);
-    socket_send(&n, frame, 64);
+    xnet_socket_send_frame(n.fd, frame, 64);
     wait_rcv(&n);
     g_assert_true(qtest_get_irq(n.qts, 0));
     ack(&n, IM_RCV_INT);
@@ -1375,7 +1347,7 @@ static void test_migration(void)
     phy_write(&src, MII_ADVERTISE, 0x0061);
     wr8(&src, 2, MSK, IM_RCV_INT | IM_EPH_INT);
     make_frame(rx_frame, 150, test_mac, 1);
-    socket_send(&src, rx_frame, 150);
+    xnet_socket_send_frame(src.fd, rx_frame, 150);
     wait_rcv(&src);
     pn = alloc_packet(&src);
     make_frame(tx_frame, 90, other_mac, 2);
@@ -1410,7 +1382,7 @@ static void test_migration(void)
     socket_expect(&dst, tx_frame, 90);
     rx_expect(&dst, rx_frame, 150, false);
     make_frame(rx_frame, 150, test_mac, 3);
-    socket_send(&dst, rx_frame, 150);
+    xnet_socket_send_frame(dst.fd, rx_frame, 150);
     rx_expect(&dst, rx_frame, 150, false);
     nic_stop(&dst);
 }

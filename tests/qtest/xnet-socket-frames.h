@@ -1,0 +1,26 @@
+/*
+ * qtest helpers: frames on the test's end of a "-netdev socket,fd=" pair
+ *
+ * Copyright (c) 2026 The qemu-xnet authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * QEMU's stream socket netdev frames every packet with its length as a
+ * 4-byte big-endian number.
+ */
+
+#ifndef TESTS_QTEST_XNET_SOCKET_FRAMES_H
+#define TESTS_QTEST_XNET_SOCKET_FRAMES_H
+
+/* Write one frame for QEMU to receive. */
+void xnet_socket_send_frame(int fd, const uint8_t *frame, size_t len);
+
+/* Has QEMU written (the start of) a frame that we have not read? */
+bool xnet_socket_has_frame(int fd);
+
+/*
+ * Read the next frame QEMU sent, which must be there: devices send whole
+ * frames synchronously, before the qtest command that caused them returns.
+ */
+size_t xnet_socket_recv_frame(int fd, uint8_t *buf, size_t max);
+
+#endif

@@ -21,7 +21,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
-#include "xnet-socket-frames.h"
+#include "xnet-nic-helpers.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 
@@ -1196,27 +1196,6 @@ static void test_rx_fast_forward(void)
     nic_stop(&t);
 }
 
-/* The NIC's QOM path, to intercept its interrupt line */
-static char *find_lan9118(QTestState *qts)
-{
-    QDict *resp = qtest_qmp(qts, "{'execute': 'qom-list', 'arguments':"
-                            " {'path': '/machine/unattached'}}");
-    QListEntry *e;
-    char *path = NULL;
-
-    QLIST_FOREACH_ENTRY(qdict_get_qlist(resp, "return"), e) {
-        QDict *prop = qobject_to(QDict, qlist_entry_obj(e));
-
-        if (!strcmp(qdict_get_str(prop, "type"), "child<lan9118>")) {
-            path = g_strdup_printf("/machine/unattached/%s",
-                                   qdict_get_str(prop, "name"));
-        }
-    }
-    qobject_unref(resp);
-    g_assert(path);
-    return path;
-}
-
 static void raise_sw_int(TestNic *t)
 {
     lan_write(t, INT_EN, 0);
@@ -1229,7 +1208,7 @@ static void test_irq_line(void)
     g_autofree char *path = NULL;
 
     nic_start(&t);
-    path = find_lan9118(t.qts);
+    path = xnet_find_board_device(t.qts, "lan9118");
     qtest_irq_intercept_out_named(t.qts, path, "sysbus-irq");
 
     /* Push-pull, active high */

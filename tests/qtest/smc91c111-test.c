@@ -23,7 +23,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
-#include "xnet-socket-frames.h"
+#include "xnet-nic-helpers.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 
@@ -194,26 +194,6 @@ static void wr8(Nic *n, int bank, int off, uint8_t val)
     qtest_writeb(n->qts, SMC_BASE + off, val);
 }
 
-static char *find_device(QTestState *qts)
-{
-    QDict *resp = qtest_qmp(qts, "{'execute': 'qom-list', 'arguments':"
-                            " {'path': '/machine/unattached'}}");
-    QListEntry *e;
-    char *path = NULL;
-
-    QLIST_FOREACH_ENTRY(qdict_get_qlist(resp, "return"), e) {
-        QDict *prop = qobject_to(QDict, qlist_entry_obj(e));
-
-        if (!strcmp(qdict_get_str(prop, "type"), "child<smc91c111>")) {
-            path = g_strdup_printf("/machine/unattached/%s",
-                                   qdict_get_str(prop, "name"));
-        }
-    }
-    qobject_unref(resp);
-    g_assert(path);
-    return path;
-}
-
 static void nic_start_with(Nic *n, const char *extra)
 {
     int sv[2];
@@ -224,7 +204,7 @@ static void nic_start_with(Nic *n, const char *extra)
                          " %s", sv[1], extra);
     close(sv[1]);
     n->fd = sv[0];
-    n->path = find_device(n->qts);
+    n->path = xnet_find_board_device(n->qts, "smc91c111");
 }
 
 static void nic_start(Nic *n)

@@ -1,15 +1,18 @@
 /*
- * qtest helpers: frames on the test's end of a "-netdev socket,fd=" pair
+ * qtest helpers shared by our NIC qtests
  *
  * Copyright (c) 2026 The qemu-xnet authors
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * QEMU's stream socket netdev frames every packet with its length as a
- * 4-byte big-endian number.
+ * Frames go through the test's end of a "-netdev socket,fd=" pair; QEMU's
+ * stream socket netdev frames every packet with its length as a 4-byte
+ * big-endian number.
  */
 
-#ifndef TESTS_QTEST_XNET_SOCKET_FRAMES_H
-#define TESTS_QTEST_XNET_SOCKET_FRAMES_H
+#ifndef TESTS_QTEST_XNET_NIC_HELPERS_H
+#define TESTS_QTEST_XNET_NIC_HELPERS_H
+
+#include "libqtest.h"
 
 /* Write one frame for QEMU to receive. */
 void xnet_socket_send_frame(int fd, const uint8_t *frame, size_t len);
@@ -22,5 +25,8 @@ bool xnet_socket_has_frame(int fd);
  * frames synchronously, before the qtest command that caused them returns.
  */
 size_t xnet_socket_recv_frame(int fd, uint8_t *buf, size_t max);
+
+/* The QOM path of the one device of @type the board created; g_free it. */
+char *xnet_find_board_device(QTestState *qts, const char *type);
 
 #endif

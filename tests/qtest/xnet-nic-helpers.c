@@ -1,12 +1,14 @@
 /*
- * qtest helpers: frames on the test's end of a "-netdev socket,fd=" pair
+ * qtest helpers shared by our NIC qtests
  *
  * Copyright (c) 2026 The qemu-xnet authors
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
-#include "xnet-socket-frames.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "xnet-nic-helpers.h"
 
 void xnet_socket_send_frame(int fd, const uint8_t *frame, size_t len)
 {
@@ -38,4 +40,25 @@ size_t xnet_socket_recv_frame(int fd, uint8_t *buf, size_t max)
         got += n;
     }
     return len;
+}
+
+char *xnet_find_board_device(QTestState *qts, const char *type)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'qom-list', 'arguments':"
+                            " {'path': '/machine/unattached'}}");
+    g_autofree char *child = g_strdup_printf("child<%s>", type);
+    QListEntry *e;
+    char *path = NULL;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(resp, "return"), e) {
+        QDict *prop = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (!strcmp(qdict_get_str(prop, "type"), child)) {
+            path = g_strdup_printf("/machine/unattached/%s",
+                                   qdict_get_str(prop, "name"));
+        }
+    }
+    qobject_unref(resp);
+    g_assert(path);
+    return path;
 }

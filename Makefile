@@ -6,12 +6,19 @@
 #                 netswitch core (RUNS=3); not part of make check
 #   make demo     build, then boot a Debian guest on the LAN9118 behind a
 #                 netswitch with a slirp uplink: ifconfig, DHCP, ping, wget,
-#                 iperf3 (NIC=lan9118|smc91c111|virtio|virtio-legacy|all)
+#                 iperf3 (NIC=lan9118|smc91c111|virtio|virtio-legacy|
+#                 virtio-legacy-pci|all)
 #   make demo-pair  two guests in two QEMUs, their netswitches linked by UDP
+#   make fuzz     build QEMU's generic fuzzer (clang, libFuzzer, ASan, UBSan)
+#                 in build/fuzz/obj, beside the normal build
+#   make fuzz-run TARGET=name [SECONDS=n]  fuzz one target of
+#                 xnet/fuzz/targets.conf (make fuzz-run alone lists them)
+#   make check-sanitize  the whole make check under ASan and UBSan
 #
 # ./configure --help lists the options; see docs/devel/fork.rst.
 
 OBJ  := build/obj
+FUZZ_OBJ := build/fuzz/obj
 JOBS ?= $(shell nproc)
 
 # Let ccache share objects between checkouts at different paths (CI clones
@@ -20,7 +27,8 @@ JOBS ?= $(shell nproc)
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all check demo demo-pair bench pristine clean distclean help
+.PHONY: all check demo demo-pair bench pristine clean distclean help \
+	fuzz fuzz-run check-sanitize
 
 # The emulators only: upstream's own tests are built when something runs them.
 all:
@@ -41,18 +49,39 @@ demo-pair: all
 # Upstream QEMU from the same source and flags, without our files and patches
 pristine:
 	@./configure --pristine --reuse
-	@ninja -C build/pristine/obj -j$(JOBS) qemu-system-arm
+	@ninja -C build/pristine/obj -j$(JOBS) qemu-system-arm qemu-system-x86_64
 
 RUNS ?= 3
 bench: all pristine
 	@python3 xnet/bench/run-bench.py --runs $(RUNS) $(BENCH_ARGS)
 
+# The instrumented build: clang with libFuzzer, ASan and UBSan, our tree.
+fuzz:
+	@./configure --fuzz --reuse
+	@ninja -C $(FUZZ_OBJ) -j$(JOBS) qemu-fuzz-arm qemu-fuzz-x86_64
+
+SECONDS ?= 1800
+RUNS_MAX ?= 1000000
+fuzz-run: fuzz
+ifeq ($(TARGET),)
+	@python3 xnet/fuzz/run-fuzz.py list
+else
+	@python3 xnet/fuzz/run-fuzz.py run $(TARGET) --seconds $(SECONDS) \
+	    --runs $(RUNS_MAX)
+endif
+
+# make check's suite against the sanitized emulators of build/fuzz/obj
+check-sanitize:
+	@./configure --fuzz --reuse
+	@ninja -C $(FUZZ_OBJ) -j$(JOBS) qemu-system-arm qemu-system-x86_64
+	@python3 xnet/run-tests.py --build $(FUZZ_OBJ) --sanitized
+
 # Objects only: the extracted source and the downloads stay.
 clean:
-	rm -rf build/obj build/pristine/obj
+	rm -rf build/obj build/pristine/obj build/fuzz/obj
 
 distclean:
 	rm -rf build
 
 help:
-	@sed -n '2,13s/^# \{0,1\}//p' Makefile
+	@sed -n '2,19s/^# \{0,1\}//p' Makefile

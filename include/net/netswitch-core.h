@@ -293,6 +293,17 @@ void nsw_port_set_link(NswPort *port, bool up);
 bool nsw_port_link_up(const NswPort *port);
 
 /*
+ * Reflective relay (802.1Qbg, Linux's bridge hairpin mode): frames may leave
+ * by the port they came in on.  Floods then include the ingress port, and a
+ * unicast to an address learnt on it is sent back rather than dropped as
+ * NSW_DROP_HAIRPIN.  Off by default.
+ */
+void nsw_port_set_hairpin(NswPort *port, bool on);
+bool nsw_port_hairpin(const NswPort *port);
+/* May a frame that came in on @in leave by @out?  (For policies.) */
+bool nsw_port_may_send_back(const NswPort *out, const NswPort *in);
+
+/*
  * VLAN membership (used by the "vlan" policy).  Untagged frames join the
  * PVID (0: untagged frames are refused); tagged frames must be in the
  * allowed set, so priority-tagged frames (VID 0) are refused.  On egress

@@ -134,6 +134,9 @@ static void hmp_print_port(Monitor *mon, const NetswitchPortInfo *p,
         monitor_printf(mon, ", pvid %u, vlans %s", p->pvid,
                        *p->vlans ? p->vlans : "-");
     }
+    if (p->hairpin) {
+        monitor_printf(mon, ", hairpin");
+    }
     monitor_printf(mon, "\n      rx %" PRIu64 " packets %" PRIu64
                    " bytes, tx %" PRIu64 " packets %" PRIu64 " bytes\n",
                    p->rx_packets, p->rx_bytes, p->tx_packets, p->tx_bytes);

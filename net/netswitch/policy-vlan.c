@@ -108,7 +108,8 @@ static void vlan_flood(NswSwitch *sw, NswPort *in, VlanFrame *frame)
     while ((out = nsw_switch_next_port(sw, out))) {
         VlanEgress egress = vlan_egress(out, frame->vid);
 
-        if (out != in && egress != VLAN_EGRESS_NONE && nsw_port_ready(out)) {
+        if (nsw_port_may_send_back(out, in) && egress != VLAN_EGRESS_NONE &&
+            nsw_port_ready(out)) {
             nsw_port_send(out, vlan_encode(frame, egress));
         }
     }

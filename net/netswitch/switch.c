@@ -16,6 +16,7 @@ struct NswPort {
     const NswPortOps *ops;
     void *opaque;
     bool link_up;
+    bool hairpin;
     uint16_t pvid;
     NswVlanSet allowed;
     NswPortStats stats;
@@ -255,6 +256,21 @@ bool nsw_port_link_up(const NswPort *port)
     return port->link_up;
 }
 
+void nsw_port_set_hairpin(NswPort *port, bool on)
+{
+    port->hairpin = on;
+}
+
+bool nsw_port_hairpin(const NswPort *port)
+{
+    return port->hairpin;
+}
+
+bool nsw_port_may_send_back(const NswPort *out, const NswPort *in)
+{
+    return out != in || in->hairpin;
+}
+
 void nsw_port_set_pvid(NswPort *port, uint16_t pvid)
 {
     g_assert(pvid <= NSW_VLAN_VID_MAX);
@@ -372,7 +388,7 @@ bool nsw_switch_unicast(NswSwitch *sw, NswPort *in, NswPort *out,
 {
     ssize_t ret;
 
-    if (out == in) {
+    if (!nsw_port_may_send_back(out, in)) {
         nsw_port_drop(in, NSW_DROP_HAIRPIN);
         return true;
     }
@@ -423,7 +439,7 @@ void nsw_switch_flood(NswSwitch *sw, NswPort *in, NswPacket *pkt)
     for (i = 0; i < sw->ports->len; i++) {
         NswPort *out = g_ptr_array_index(sw->ports, i);
 
-        if (out && out != in && nsw_port_ready(out)) {
+        if (out && nsw_port_may_send_back(out, in) && nsw_port_ready(out)) {
             nsw_port_send(out, pkt);
         }
     }

@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  *   -netdev swport,id=p0,switch=sw0[,netdev=BACKEND][,pvid=N][,vlans=LIST]
- *                              [,capture=FILE]
+ *                              [,capture=FILE][,hairpin=on]
  *
  * A swport is a net client whose peer is a device (which names it with
  * netdev=p0) or a backend (named with netdev=BACKEND).  Frames the peer
@@ -245,6 +245,7 @@ int net_init_swport(const Netdev *netdev, const char *name,
     if (!swport_configure_vlans(s, opts, errp)) {
         goto fail;
     }
+    nsw_port_set_hairpin(s->port, opts->has_hairpin && opts->hairpin);
     if (opts->capture) {
         s->capture = nsw_pcap_open(opts->capture, errp);
         if (!s->capture) {
@@ -270,6 +271,7 @@ void swport_fill_info(NswPort *port, NetswitchPortInfo *info)
     info->link_up = nsw_port_link_up(port);
     info->pvid = nsw_port_pvid(port);
     info->vlans = nsw_vlan_set_format(nsw_port_allowed_vlans(port));
+    info->hairpin = nsw_port_hairpin(port);
     info->rx_packets = st->rx_packets;
     info->rx_bytes = st->rx_bytes;
     info->tx_packets = st->tx_packets;

@@ -140,19 +140,27 @@ static QDict *port_info(Switch *s, const char *port)
     return found;
 }
 
-static uint64_t port_counter(Switch *s, int port, const char *name)
+static uint64_t port_get(Switch *s, int port, const char *dict,
+                         const char *name)
 {
     g_autofree char *pname = g_strdup_printf("p%d", port);
     QDict *p = port_info(s, pname);
-    uint64_t v;
+    uint64_t v = qdict_get_int(dict ? qdict_get_qdict(p, dict) : p, name);
 
-    if (qdict_haskey(p, name)) {
-        v = qdict_get_int(p, name);
-    } else {
-        v = qdict_get_int(qdict_get_qdict(p, "drops"), name);
-    }
     qobject_unref(p);
     return v;
+}
+
+/* A counter of query-netswitch's port: rx-packets, tx-bytes ... */
+static uint64_t port_counter(Switch *s, int port, const char *name)
+{
+    return port_get(s, port, NULL, name);
+}
+
+/* A drop counter of the port, by reason: runt, hairpin ... */
+static uint64_t port_drops(Switch *s, int port, const char *reason)
+{
+    return port_get(s, port, "drops", reason);
 }
 
 /* Send @frame into port @port and wait until the switch has taken it. */
@@ -272,7 +280,49 @@ static void test_bridge_learns(void)
     assert_nothing(&s, 0);
     assert_nothing(&s, 1);
     assert_nothing(&s, 2);
-    g_assert_cmpuint(port_counter(&s, 0, "hairpin"), ==, 1);
+    g_assert_cmpuint(port_drops(&s, 0, "hairpin"), ==, 1);
+    switch_stop(&s);
+}
+
+/* hairpin=on: p0's own broadcast and its unicast to itself come back */
+static void test_bridge_hairpin_port(void)
+{
+    static const char *const ports[] = { "hairpin=on", NULL };
+    Switch s;
+    uint8_t f[64];
+    g_autofree char *text = NULL;
+    QDict *info;
+
+    switch_start(&s, "policy=bridge", 2, ports);
+    info = port_info(&s, "p0");
+    g_assert_true(qdict_get_bool(info, "hairpin"));
+    qobject_unref(info);
+    info = port_info(&s, "p1");
+    g_assert_false(qdict_get_bool(info, "hairpin"));
+    qobject_unref(info);
+
+    make_frame(f, MAC_BCAST, MAC_A, 64);
+    inject(&s, 0, f, 64);
+    assert_got(&s, 0, f, 64);
+    assert_got(&s, 1, f, 64);
+
+    /* A lives on p0: a frame to A from p0 goes back to p0 only */
+    make_frame(f, MAC_A, MAC_C, 64);
+    inject(&s, 0, f, 64);
+    assert_got(&s, 0, f, 64);
+    assert_nothing(&s, 1);
+    g_assert_cmpuint(port_drops(&s, 0, "hairpin"), ==, 0);
+
+    /* p1 does not reflect */
+    make_frame(f, MAC_BCAST, MAC_B, 64);
+    inject(&s, 1, f, 64);
+    assert_got(&s, 0, f, 64);
+    assert_nothing(&s, 1);
+
+    text = qtest_hmp(s.qts, "info netswitch sw0");
+    g_assert(strstr(text, "port p0: peer b0, link up, hairpin"));
+    g_assert(strstr(text, "port p1: peer b1, link up"));
+    g_assert_null(strstr(text, "port p1: peer b1, link up, hairpin"));
     switch_stop(&s);
 }
 
@@ -389,7 +439,7 @@ static void test_vlan(void)
     assert_nothing(&s, 0);
     assert_nothing(&s, 1);
     assert_nothing(&s, 3);
-    g_assert_cmpuint(port_counter(&s, 2, "vlan-filtered"), ==, 1);
+    g_assert_cmpuint(port_drops(&s, 2, "vlan-filtered"), ==, 1);
 
     /* learning is per VLAN: B is known in 20, not in 10 */
     make_frame(f, MAC_B, MAC_A, 100);
@@ -414,9 +464,9 @@ static void test_bad_frames(void)
     make_frame(f, MAC_B, MAC_A, 65536);
     inject(&s, 0, f, 65536);            /* over the 65535-byte limit */
     assert_nothing(&s, 1);
-    g_assert_cmpuint(port_counter(&s, 0, "runt"), ==, 1);
-    g_assert_cmpuint(port_counter(&s, 0, "invalid-source"), ==, 1);
-    g_assert_cmpuint(port_counter(&s, 0, "oversize"), ==, 1);
+    g_assert_cmpuint(port_drops(&s, 0, "runt"), ==, 1);
+    g_assert_cmpuint(port_drops(&s, 0, "invalid-source"), ==, 1);
+    g_assert_cmpuint(port_drops(&s, 0, "oversize"), ==, 1);
     g_assert_cmpint(mac_table_size(&s), ==, 0);
 
     /* and the switch still works */
@@ -445,7 +495,7 @@ static void test_link_down(void)
     inject(&s, 1, f, 64);
     assert_nothing(&s, 0);
     assert_got(&s, 2, f, 64);
-    g_assert_cmpuint(port_counter(&s, 0, "link-down"), ==, 1);
+    g_assert_cmpuint(port_drops(&s, 0, "link-down"), ==, 1);
     switch_stop(&s);
 }
 
@@ -707,6 +757,7 @@ int main(int argc, char **argv)
 
     qtest_add_func("/netswitch/hub/floods", test_hub_floods);
     qtest_add_func("/netswitch/bridge/learns", test_bridge_learns);
+    qtest_add_func("/netswitch/bridge/hairpin-port", test_bridge_hairpin_port);
     qtest_add_func("/netswitch/bridge/ageing", test_bridge_ageing);
     qtest_add_func("/netswitch/bridge/table-limit", test_bridge_table_limit);
     qtest_add_func("/netswitch/vlan/isolation-and-tags", test_vlan);

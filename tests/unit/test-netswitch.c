@@ -525,6 +525,54 @@ static void test_bridge_no_hairpin(void)
     ts_free(ts);
 }
 
+/* A hairpin port gets its own floods and its unicasts to itself back. */
+static void test_hub_hairpin(void)
+{
+    TestSwitch *ts = ts_new("hub", 3);
+    Frame f = make_frame(BCAST, MAC(1), 60);
+    Frame g = make_frame(BCAST, MAC(2), 70);
+
+    g_assert_false(nsw_port_hairpin(ts->ports[0].port));
+    nsw_port_set_hairpin(ts->ports[0].port, true);
+    g_assert_true(nsw_port_hairpin(ts->ports[0].port));
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx(ts, 0, &f, 1);
+    assert_rx(ts, 1, &f, 1);
+    assert_rx(ts, 2, &f, 1);
+
+    /* Only port 0 reflects: port 1's flood skips port 1. */
+    g_assert_cmpint(ts_send(ts, 1, &g), ==, 70);
+    assert_rx(ts, 0, (Frame[]) { f, g }, 2);
+    assert_rx(ts, 1, &f, 1);
+    g_assert_cmpuint(stats(ts, 0)->tx_packets, ==, 2);
+    g_assert_cmpuint(total_drops(ts, 0), ==, 0);
+    ts_free(ts);
+}
+
+static void test_bridge_hairpin_unicast(void)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    Frame hello = make_frame(BCAST, MAC(1), 60);
+    Frame f = make_frame(MAC(1), MAC(2), 60);
+
+    nsw_port_set_hairpin(ts->ports[0].port, true);
+    ts_send(ts, 0, &hello);
+    ts_clear_rx(ts);
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx(ts, 0, &f, 1);
+    assert_rx_none(ts, 1);
+    assert_rx_none(ts, 2);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_HAIRPIN], ==, 0);
+
+    /* Turned off again, the same frame is a hairpin drop. */
+    nsw_port_set_hairpin(ts->ports[0].port, false);
+    ts_clear_rx(ts);
+    g_assert_cmpint(ts_send(ts, 0, &f), ==, 60);
+    assert_rx_none(ts, 0);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_HAIRPIN], ==, 1);
+    ts_free(ts);
+}
+
 static void test_bridge_multicast_source(void)
 {
     TestSwitch *ts = ts_new("bridge", 3);
@@ -672,6 +720,22 @@ static void test_vlan_access_isolation(void)
     g_assert_cmpint(port_of(ts, MAC(1), 10), ==, 0);
     g_assert_cmpint(port_of(ts, MAC(3), 20), ==, 2);
     g_assert_cmpint(port_of(ts, MAC(3), 10), ==, -1);
+    ts_free(ts);
+}
+
+/* A hairpin trunk gets its tagged flood back with the same tag. */
+static void test_vlan_hairpin_trunk(void)
+{
+    TestSwitch *ts = vlan_switch(4);
+    Frame b10 = make_frame(BCAST, MAC(7), 60);
+    Frame t10 = tagged(&b10, 10);
+
+    nsw_port_set_hairpin(ts->ports[3].port, true);
+    g_assert_cmpint(ts_send(ts, 3, &t10), ==, 64);
+    assert_rx(ts, 3, &t10, 1);
+    assert_rx(ts, 0, &b10, 1);
+    assert_rx(ts, 1, &b10, 1);
+    assert_rx_none(ts, 2);
     ts_free(ts);
 }
 
@@ -1102,6 +1166,10 @@ int main(int argc, char **argv)
     g_test_add_func("/netswitch/bridge/broadcast-floods",
                     test_bridge_broadcast_floods);
     g_test_add_func("/netswitch/bridge/no-hairpin", test_bridge_no_hairpin);
+    g_test_add_func("/netswitch/hub/hairpin", test_hub_hairpin);
+    g_test_add_func("/netswitch/bridge/hairpin-unicast",
+                    test_bridge_hairpin_unicast);
+    g_test_add_func("/netswitch/vlan/hairpin-trunk", test_vlan_hairpin_trunk);
     g_test_add_func("/netswitch/bridge/multicast-source",
                     test_bridge_multicast_source);
     g_test_add_func("/netswitch/bridge/runt", test_bridge_runt);

@@ -38,11 +38,16 @@ METRICS = [
     ('wget', 'kib_s', 'wget (KiB/s)', True),
     ('iperf3', 'tx_mbps', 'iperf3 guest->host (Mbit/s)', True),
     ('iperf3', 'rx_mbps', 'iperf3 host->guest (Mbit/s)', True),
+    # after all steps: the guest driver's dropped/missed/FIFO counters, and
+    # the netswitch's drops over all ports (ours only: upstream has none)
+    ('counters', 'drops', 'guest drops (frames)', False),
+    ('switch', 'drops', 'netswitch drops (frames)', False),
 ]
 
 
 # upstream has no model of ours of these: compare with its own equivalent
-UPSTREAM_EQUIVALENT = {'virtio-legacy': 'virtio'}
+UPSTREAM_EQUIVALENT = {'virtio-legacy': 'virtio',
+                       'virtio-legacy-pci': 'virtio-pci'}
 
 
 def guest_run(build, nic, iperf_time):

@@ -38,7 +38,7 @@ DATA_MIB = 4
 # write (-cpu host) and, without it, the guest kernel hangs right after the
 # boot loader.  QEMU's +ds source has no firmware: {g}/fw-x86 holds SeaBIOS
 # (Debian's seabios package) and the linuxboot_dma and kvmvapic option
-# ROMs built from pc-bios/optionrom.
+# ROMs (qemu-system-data 10.0 from bookworm-backports).
 X86_ACCEL = (['-accel', 'kvm', '-cpu', 'host,-arch-capabilities']
              if os.environ.get('XNET_X86_ACCEL') == 'kvm'
              else ['-accel', 'tcg'])
@@ -68,18 +68,30 @@ BOARDS = {
                        '-device', 'virtio-net-legacy-device,netdev=nic0'],
                       'virtio-mmio', 'ttyAMA0'),
 }
-# Only where the x86 firmware has been put in place (see X86_ACCEL)
-if os.path.exists(os.path.join(GUEST, 'fw-x86', 'bios-256k.bin')):
-    BOARDS['virtio-legacy-pci'] = (
-        'qemu-system-x86_64',
-        ['-M', 'q35', '-m', '512', '-L', '{g}/fw-x86'] + X86_ACCEL,
-        ['-netdev', 'swport,id=nic0,switch=sw0',
-         '-device', 'virtio-net-legacy-pci,netdev=nic0'],
-        'virtio-pci', 'ttyS0')
+# build-image.sh amd64 puts the PC firmware in {g}/fw-x86 (see X86_ACCEL)
+BOARDS['virtio-legacy-pci'] = (
+    'qemu-system-x86_64',
+    ['-M', 'q35', '-m', '512', '-L', '{g}/fw-x86'] + X86_ACCEL,
+    ['-netdev', 'swport,id=nic0,switch=sw0',
+     '-device', 'virtio-net-legacy-pci,netdev=nic0'],
+    'virtio-pci', 'ttyS0')
+# Upstream's virtio-net-pci in legacy mode on the same guest (for make bench)
+BOARDS['virtio-pci'] = (
+    'qemu-system-x86_64', BOARDS['virtio-legacy-pci'][1],
+    ['-netdev', 'swport,id=nic0,switch=sw0',
+     '-device', 'virtio-net-pci,netdev=nic0,disable-modern=on,disable-legacy=off'],
+    'virtio-pci', 'ttyS0')
+# --nic all: our models, and upstream's virtio-net-device on our switch
+ALL_NICS = ['lan9118', 'smc91c111', 'virtio', 'virtio-legacy', 'virtio-legacy-pci']
 ARCH = {'qemu-system-arm': 'armhf', 'qemu-system-x86_64': 'amd64'}
 
 STEP_DEADLINE = {'boot': 120, 'ifconfig': 30, 'dhcp': 60, 'ping': 60,
                  'wget': 120, 'iperf3': 120, 'done': 60}
+
+
+# What ASan and UBSan print when they find something in QEMU.
+SANITIZER_REPORT = re.compile(r'ERROR: AddressSanitizer|runtime error:|'
+                              r'ERROR: LeakSanitizer|SUMMARY: UndefinedBehavior')
 
 
 def log(msg):
@@ -176,7 +188,42 @@ def direct_nic_args(nic_args):
     return out
 
 
-def qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct=False):
+def qmp_command(path, command, timeout=10):
+    """Run one QMP command on QEMU's socket @path; its 'return', or None."""
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(timeout)
+            s.connect(path)
+            f = s.makefile('rw')
+            json.loads(f.readline())                    # the greeting
+            for cmd in ('qmp_capabilities', command):
+                f.write(json.dumps({'execute': cmd}) + '\n')
+                f.flush()
+                while True:
+                    reply = json.loads(f.readline())
+                    if 'return' in reply or 'error' in reply:
+                        break                           # skip events
+            return reply.get('return')
+    except (OSError, ValueError):
+        return None
+
+
+def switch_drops(qmp_path):
+    """The netswitch's drop counters summed over its ports, by reason."""
+    switches = qmp_command(qmp_path, 'query-netswitch')
+    if not switches:
+        return None
+    total = {}
+    for sw in switches:
+        for port in sw['ports']:
+            for reason, n in port['drops'].items():
+                total[reason] = total.get(reason, 0) + n
+    total['drops'] = sum(total.values())
+    return total
+
+
+def qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct=False,
+                 qmp_path=None):
     binary, machine, nic_args, xnic, console = BOARDS[nic]
     arch = ARCH[binary]
     g = GUEST
@@ -198,7 +245,8 @@ def qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct=False):
              '-initrd', '%s/%s/initrd.gz' % (g, arch),
              '-append', ' '.join(append)] + network +
             ['-display', 'none', '-monitor', 'none', '-serial', 'stdio',
-             '-no-reboot'])
+             '-no-reboot'] +
+            (['-qmp', 'unix:%s,server=on,wait=off' % qmp_path] if qmp_path else []))
 
 
 def parse_kv(text):
@@ -210,8 +258,12 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress, direct=False):
     servers = Servers()
     if 'iperf' in steps and not servers.iperf:
         steps = [s for s in steps if s != 'iperf']
-    cmd = qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct)
     os.makedirs(LOGDIR, exist_ok=True)
+    qmp_path = os.path.join(LOGDIR, nic + '.qmp')
+    if os.path.exists(qmp_path):
+        os.unlink(qmp_path)
+    cmd = qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct,
+                       qmp_path)
     logpath = os.path.join(LOGDIR, nic + '.log')
     results = {}
     start = time.monotonic()
@@ -247,6 +299,9 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress, direct=False):
                     if progress:
                         log('%s: %s %s' % (nic, name, verdict))
                 if name == 'done':
+                    drops = switch_drops(qmp_path)
+                    if drops is not None:
+                        results['switch'] = ('ok', drops)
                     break
                 step = name
                 deadline = time.monotonic() + max(STEP_DEADLINE.values()) + iperf_time * 2
@@ -260,6 +315,8 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress, direct=False):
         proc.wait()
         reader.join(5)
     servers.close()
+    report = next((l for l in lines if SANITIZER_REPORT.search(l)), None)
+    results['sanitizers'] = ('fail', {'why': report}) if report else ('ok', {})
     return results, logpath, time.monotonic() - start
 
 
@@ -297,16 +354,22 @@ def print_table(rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--nic', default='lan9118',
-                    help='lan9118, smc91c111, virtio, or all')
+                    help='a NIC of BOARDS (lan9118, smc91c111, virtio-legacy, virtio-legacy-pci ...), a comma list, or all')
     ap.add_argument('--qemu-dir', default=os.path.join(ROOT, 'build', 'obj'))
     ap.add_argument('--steps', default=','.join(STEPS))
     ap.add_argument('--iperf-time', type=int, default=5)
     ap.add_argument('--tap', action='store_true', help='TAP output for make check')
     ap.add_argument('--json', action='store_true')
+    ap.add_argument('--sanitized', action='store_true',
+                    help='QEMU is built with ASan/UBSan: one more result per '
+                    'NIC, whether QEMU reported nothing')
     ap.add_argument('--direct', action='store_true',
                     help='NIC straight on slirp, no netswitch (upstream QEMU)')
     args = ap.parse_args()
-    nics = list(BOARDS) if args.nic == 'all' else args.nic.split(',')
+    nics = ALL_NICS if args.nic == 'all' else args.nic.split(',')
+    unknown = [n for n in nics if n not in BOARDS]
+    if unknown:
+        sys.exit('e2e: unknown NIC %s (have: %s)' % (', '.join(unknown), ', '.join(BOARDS)))
     steps = args.steps.split(',')
     if os.environ.get('XNET_IN_NETNS') != '1':
         # apt needs the network: build the images before leaving it
@@ -327,6 +390,8 @@ def main():
         want = ['ifconfig', 'dhcp'] + [s for s in steps if s in ('ping', 'wget')]
         if 'iperf' in steps:
             want.append('iperf3')
+        if args.sanitized:
+            want.append('sanitizers')
         for s in want:
             ok = results.get(s, ('fail', {}))[0] == 'ok'
             if s == 'dhcp':

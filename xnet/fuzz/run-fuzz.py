@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+#
+# qemu-xnet fuzzing: run QEMU's generic fuzzer on our targets
+# (xnet/fuzz/targets.conf), keep the figures, turn crashes into traces.
+#
+# Copyright (c) 2026 The qemu-xnet authors
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+#   run-fuzz.py list
+#   run-fuzz.py run TARGET [--seconds N] [--runs N]
+#   run-fuzz.py trace TARGET INPUT     print INPUT as a qtest command trace
+#   run-fuzz.py table                  the results as an rST table
+#
+# A run starts from build/fuzz/corpus/TARGET, seeded from the small corpus in
+# xnet/fuzz/seeds/TARGET; inputs that crash land in build/fuzz/crashes/TARGET
+# and the run's figures in build/fuzz/results/TARGET.json.  Everything runs
+# in a private network namespace, like the guest tests.
+
+import argparse
+import configparser
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'xnet', 'guest'))
+from e2e import enter_private_netns  # noqa: E402  (the network rule)
+
+FUZZ = os.path.join(ROOT, 'build', 'fuzz')
+OBJ = os.path.join(FUZZ, 'obj')
+SEEDS = os.path.join(ROOT, 'xnet', 'fuzz', 'seeds')
+CRASH_PREFIXES = ('crash-', 'leak-', 'timeout-', 'oom-')
+
+# The sanitizers stop at the first error and say where; leaks in QEMU's
+# start-up are upstream's and not what these targets look for.
+SANITIZER_ENV = {
+    'ASAN_OPTIONS': 'detect_leaks=0:abort_on_error=1:symbolize=1',
+    'UBSAN_OPTIONS': 'halt_on_error=1:abort_on_error=1:print_stacktrace=1',
+}
+
+
+def targets():
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(os.path.join(ROOT, 'xnet', 'fuzz', 'targets.conf'))
+    out = {}
+    for name in cp.sections():
+        sec = cp[name]
+        out[name] = {
+            'arch': sec['arch'],
+            'args': ' '.join(sec['args'].split()).replace('{root}', ROOT),
+            'objects': ' '.join(sec['objects'].split()),
+        }
+    return out
+
+
+def target(name):
+    all_targets = targets()
+    if name not in all_targets:
+        sys.exit('run-fuzz: no target %r (have: %s)' % (name, ', '.join(all_targets)))
+    return all_targets[name]
+
+
+def fuzzer_env(t):
+    env = dict(os.environ, **SANITIZER_ENV)
+    env['QEMU_FUZZ_ARGS'] = t['args']
+    env['QEMU_FUZZ_OBJECTS'] = t['objects']
+    return env
+
+
+def ensure_firmware(t):
+    """The PC firmware of -L {root}/build/guest/fw-x86, fetched with apt."""
+    if 'build/guest/fw-x86' in t['args'] and \
+       not os.path.exists(os.path.join(ROOT, 'build', 'guest', 'fw-x86', 'bios-256k.bin')):
+        subprocess.run([os.path.join(ROOT, 'xnet', 'guest', 'build-image.sh'),
+                        'amd64'], check=True)
+
+
+def fuzzer_binary(t):
+    exe = os.path.join(OBJ, 'qemu-fuzz-' + t['arch'])
+    if not os.access(exe, os.X_OK):
+        sys.exit('run-fuzz: %s is missing: run "make fuzz" first' % exe)
+    return exe
+
+
+def seed_corpus(name, corpus):
+    os.makedirs(corpus, exist_ok=True)
+    seeds = os.path.join(SEEDS, name)
+    if os.path.isdir(seeds):
+        for f in os.listdir(seeds):
+            dst = os.path.join(corpus, f)
+            if not os.path.exists(dst):
+                shutil.copy(os.path.join(seeds, f), dst)
+
+
+def crashes(crash_dir):
+    if not os.path.isdir(crash_dir):
+        return []
+    return sorted(f for f in os.listdir(crash_dir) if f.startswith(CRASH_PREFIXES))
+
+
+# libFuzzer's status lines ("#1234 pulse cov: 567 ft: 890 corp: 12/3Kb ...")
+# and its -print_final_stats=1 block ("stat::number_of_executed_units: N").
+STATUS = re.compile(r'^#(\d+)\s+\S+\s+cov: (\d+) ft: (\d+) corp: (\d+)/')
+FINAL = re.compile(r'^stat::(\w+):\s+(\d+)')
+
+
+def parse_log(path):
+    figures = {}
+    with open(path, errors='replace') as f:
+        for line in f:
+            m = STATUS.match(line)
+            if m:
+                figures['edges'] = int(m.group(2))
+                figures['features'] = int(m.group(3))
+                figures['corpus'] = int(m.group(4))
+            m = FINAL.match(line)
+            if m:
+                figures[m.group(1)] = int(m.group(2))
+    return figures
+
+
+def cmd_run(args):
+    t = target(args.target)
+    exe = fuzzer_binary(t)
+    if os.environ.get('XNET_IN_NETNS') != '1':
+        ensure_firmware(t)              # apt needs the network
+    enter_private_netns()
+    corpus = os.path.join(FUZZ, 'corpus', args.target)
+    crash_dir = os.path.join(FUZZ, 'crashes', args.target)
+    logdir = os.path.join(FUZZ, 'logs')
+    for d in (crash_dir, logdir, os.path.join(FUZZ, 'results')):
+        os.makedirs(d, exist_ok=True)
+    seed_corpus(args.target, corpus)
+    before = set(crashes(crash_dir))
+    log = os.path.join(logdir, args.target + '.log')
+    cmd = [exe, '--fuzz-target=generic-fuzz', corpus,
+           '-max_total_time=%d' % args.seconds, '-runs=%d' % args.runs,
+           '-artifact_prefix=%s/' % crash_dir, '-print_final_stats=1',
+           '-timeout=%d' % args.timeout]
+    print('run-fuzz: %s for up to %d s or %d runs (log: %s)' %
+          (args.target, args.seconds, args.runs, os.path.relpath(log, ROOT)),
+          flush=True)
+    start = datetime.datetime.now(datetime.timezone.utc)
+    with open(log, 'w') as f:
+        rc = subprocess.run(cmd, env=fuzzer_env(t), stdout=f,
+                            stderr=subprocess.STDOUT, cwd=FUZZ).returncode
+    elapsed = (datetime.datetime.now(datetime.timezone.utc) - start).total_seconds()
+    figures = parse_log(log)
+    new = sorted(set(crashes(crash_dir)) - before)
+    result = {
+        'target': args.target,
+        'date': start.strftime('%Y-%m-%d'),
+        'seconds': round(elapsed),
+        'executions': figures.get('number_of_executed_units', 0),
+        'exec_per_sec': figures.get('average_exec_per_sec', 0),
+        'edges': figures.get('edges', 0),
+        'corpus': figures.get('corpus', 0),
+        'peak_rss_mb': figures.get('peak_rss_mb', 0),
+        'new_crashes': new,
+        'exit_code': rc,
+    }
+    with open(os.path.join(FUZZ, 'results', args.target + '.json'), 'w') as f:
+        json.dump(result, f, indent=1)
+    print('run-fuzz: %(target)s: %(executions)d executions in %(seconds)d s '
+          '(%(exec_per_sec)d/s), %(edges)d edges, corpus %(corpus)d' % result)
+    if new or rc != 0:
+        print('run-fuzz: %s: exit code %d, new crashes: %s (see %s)' %
+              (args.target, rc, ' '.join(new) or 'none',
+               os.path.relpath(log, ROOT)))
+        return 1
+    return 0
+
+
+def cmd_trace(args):
+    """Replay one input with the qtest log on; print the commands it sent.
+
+    Upstream's reorder_fuzzer_qtest_trace.py puts the DMA fills the fuzzer
+    made just in time before the access that read them, so the trace
+    replays in a plain "qemu-system-ARCH -qtest stdio".
+    """
+    t = target(args.target)
+    exe = fuzzer_binary(t)
+    enter_private_netns()
+    env = fuzzer_env(t)
+    env['QTEST_LOG'] = '1'
+    env['FUZZ_SERIALIZE_QTEST'] = '1'
+    log = os.path.join(FUZZ, 'logs', args.target + '.trace-log')
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    with open(log, 'w') as f:
+        subprocess.run([exe, '--fuzz-target=generic-fuzz',
+                        os.path.abspath(args.input)], env=env, cwd=FUZZ,
+                       stdout=subprocess.DEVNULL, stderr=f)
+    reorder = os.path.join(ROOT, 'build', 'src', 'scripts', 'oss-fuzz',
+                           'reorder_fuzzer_qtest_trace.py')
+    return subprocess.run([sys.executable, reorder, log]).returncode
+
+
+def cmd_table(args):
+    rows = []
+    for name in targets():
+        path = os.path.join(FUZZ, 'results', name + '.json')
+        if not os.path.exists(path):
+            rows.append([name, '-', '-', '-', '-', '-', 'not run'])
+            continue
+        with open(path) as f:
+            r = json.load(f)
+        rows.append([name, r['date'], str(r['seconds']), str(r['executions']),
+                     str(r['exec_per_sec']), str(r['edges']),
+                     ', '.join(r['new_crashes']) or 'none'])
+    head = ['target', 'date', 'seconds', 'executions', 'exec/s', 'edges', 'crashes']
+    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
+    line = '  '.join('=' * w for w in widths)
+    print(line)
+    print('  '.join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
+    print(line)
+    for r in rows:
+        print('  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    print(line)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    sub.add_parser('list')
+    run = sub.add_parser('run')
+    run.add_argument('target')
+    run.add_argument('--seconds', type=int, default=1800)
+    run.add_argument('--runs', type=int, default=1000000)
+    run.add_argument('--timeout', type=int, default=10,
+                     help='seconds one input may take before it is a hang')
+    tr = sub.add_parser('trace')
+    tr.add_argument('target')
+    tr.add_argument('input')
+    sub.add_parser('table')
+    args = ap.parse_args()
+    if args.cmd == 'list':
+        for name, t in targets().items():
+            print('%-24s qemu-fuzz-%s  objects: %s' % (name, t['arch'], t['objects']))
+        return 0
+    return {'run': cmd_run, 'trace': cmd_trace, 'table': cmd_table}[args.cmd](args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

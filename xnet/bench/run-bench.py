@@ -137,7 +137,7 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--runs', type=int, default=3)
-    ap.add_argument('--nics', default='lan9118,smc91c111,virtio-legacy')
+    ap.add_argument('--nics', default='lan9118,smc91c111,virtio-legacy,virtio-legacy-pci')
     ap.add_argument('--iperf-time', type=int, default=10)
     ap.add_argument('--no-guests', action='store_true')
     args = ap.parse_args()
@@ -149,7 +149,8 @@ def main():
                                     args.iperf_time)
         with open(os.path.join(OUT, 'guest-samples.json'), 'w') as f:
             json.dump({'%s/%s' % k: v for k, v in samples.items()}, f, indent=1)
-        parts += ['Guests (TCG, Debian armmp 6.1, slirp; median of %d runs, '
+        parts += ['Guests (TCG; Debian 6.1 kernels: armmp on arm, amd64 on '
+                  'q35 for virtio-legacy-pci; slirp; median of %d runs, '
                   'iperf3 %d s per direction):' % (args.runs, args.iperf_time), '',
                   rst_table(['NIC', 'metric', 'ours', 'upstream', 'ours/upstream'],
                             rows), '']

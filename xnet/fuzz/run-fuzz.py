@@ -72,11 +72,10 @@ def fuzzer_env(t):
 
 
 def ensure_firmware(t):
-    """The PC firmware of -L {root}/build/guest/fw-x86, fetched with apt."""
-    if 'build/guest/fw-x86' in t['args'] and \
-       not os.path.exists(os.path.join(ROOT, 'build', 'guest', 'fw-x86', 'bios-256k.bin')):
-        subprocess.run([os.path.join(ROOT, 'xnet', 'guest', 'build-image.sh'),
-                        'amd64'], check=True)
+    """The firmware of -L {root}/build/firmware, fetched with apt."""
+    if 'build/firmware' in t['args']:
+        subprocess.run([os.path.join(ROOT, 'xnet', 'fetch-firmware.sh')],
+                       check=True)
 
 
 def fuzzer_binary(t):

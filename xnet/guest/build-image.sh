@@ -18,10 +18,8 @@
 #   versions.txt   exact package versions, module load orders, libraries
 #   kernel.config  the kernel's config, for reference
 #   root/          the unpacked initrd tree, for inspection
-# and for amd64 also build/guest/fw-x86/: the PC firmware QEMU's +ds source
-# leaves out (SeaBIOS's bios-256k.bin and vgabios-stdvga.bin from 'seabios',
-# the linuxboot_dma.bin and kvmvapic.bin option ROMs from 'qemu-system-data'
-# of QEMU 10.0 in bookworm-backports), given to QEMU with -L.
+# and for amd64 it runs xnet/fetch-firmware.sh: the PC firmware QEMU's +ds
+# source leaves out, in build/firmware/, given to QEMU with -L.
 # Downloads are kept in build/guest/dl/ARCH/.
 #
 # It is cached: the image is rebuilt only when a package version (what apt
@@ -187,66 +185,8 @@ outputs=(initrd.gz vmlinuz versions.txt)
 for f in $kernel_dtbs; do outputs+=("$f"); done
 [ -n "$our_dts" ] && outputs+=("${our_dts%.dts}.dtb")
 
-# --- x86 firmware (amd64) ------------------------------------------------------
-
-# PKG:FILE pairs: where each firmware file of fw-x86/ comes from.
-X86_FIRMWARE="seabios:/usr/share/seabios/bios-256k.bin
-seabios:/usr/share/seabios/vgabios-stdvga.bin
-qemu-system-data:/usr/share/qemu/linuxboot_dma.bin
-qemu-system-data:/usr/share/qemu/kvmvapic.bin"
-# QEMU 10.0's option ROMs: bookworm itself has 7.2's.
-X86_FIRMWARE_SUITE=(seabios= qemu-system-data=bookworm-backports)
-
-firmware_version() {
-    local pkg=$1 suite=$2
-    if [ -n "$suite" ]; then
-        apt-cache madison "$pkg" | awk -F' *[|] *' -v s=" $suite/" '
-            index($3, s) { print $2; exit }'
-    else
-        apt-cache policy "$pkg" | sed -n 's/^  Candidate: //p'
-    fi
-}
-
-fetch_x86_firmware() {
-    local fw=$top/build/guest/fw-x86 fdl=$top/build/guest/dl/fw-x86 e pkg suite v
-    local deb stamp='' line
-    mkdir -p "$fw" "$fdl"
-    for e in "${X86_FIRMWARE_SUITE[@]}"; do
-        pkg=${e%%=*} suite=${e#*=}
-        v=$(firmware_version "$pkg" "$suite")
-        if [ -z "$v" ]; then
-            apt_update
-            v=$(firmware_version "$pkg" "$suite")
-        fi
-        [ -n "$v" ] || die "no $pkg${suite:+ in $suite} in the apt indexes (configure adds bookworm-backports)"
-        stamp="$stamp$pkg $v"$'\n'
-        deb=$(ls "$fdl/${pkg}_${v//:/%3a}_"*.deb 2>/dev/null | head -n 1 || true)
-        if [ -z "$deb" ]; then
-            say "apt-get download $pkg=$v"
-            (cd "$fdl" && apt-get -q -o APT::Sandbox::User=root download "$pkg=$v") \
-                > "$fdl/apt-get-download.log" 2>&1 ||
-                die "apt-get download $pkg=$v failed (see $fdl/apt-get-download.log)"
-            deb=$(ls "$fdl/${pkg}_${v//:/%3a}_"*.deb | head -n 1)
-        fi
-        eval "deb_${pkg//-/_}=\$deb"
-    done
-    if [ -f "$fw/versions.txt" ] && [ "$(cat "$fw/versions.txt")" = "${stamp%$'\n'}" ]; then
-        return 0
-    fi
-    say "x86 firmware: ${stamp//$'\n'/, }"
-    rm -rf "$fw.new" "$fdl/x"
-    mkdir -p "$fw.new"
-    while IFS= read -r line; do
-        pkg=${line%%:*}
-        eval "deb=\$deb_${pkg//-/_}"
-        dpkg-deb -x "$deb" "$fdl/x"
-        cp -L "$fdl/x${line#*:}" "$fw.new/" || die "$pkg has no ${line#*:}"
-    done <<< "$X86_FIRMWARE"
-    printf '%s' "$stamp" > "$fw.new/versions.txt"
-    rm -rf "$fw" "$fdl/x"
-    mv "$fw.new" "$fw"
-}
-[ "$arch" = amd64 ] && fetch_x86_firmware
+# The PC firmware of the x86_64 guest (build/firmware, see fetch-firmware.sh)
+[ "$arch" = amd64 ] && "$top/xnet/fetch-firmware.sh"
 
 up_to_date() {
     local f

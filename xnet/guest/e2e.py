@@ -33,12 +33,14 @@ GUEST = os.path.join(ROOT, 'build', 'guest')
 LOGDIR = os.path.join(ROOT, 'build', 'e2e-logs')
 DATA_MIB = 4
 
-# x86_64 guests run under TCG unless XNET_X86_ACCEL=kvm: on this machine
-# kind /dev/kvm opens, but KVM refuses QEMU's MSR_IA32_ARCH_CAPABILITIES
-# write (-cpu host) and, without it, the guest kernel hangs right after the
-# boot loader.  QEMU's +ds source has no firmware: {g}/fw-x86 holds SeaBIOS
-# (Debian's seabios package) and the linuxboot_dma and kvmvapic option
-# ROMs (qemu-system-data 10.0 from bookworm-backports).
+# x86_64 guests run under TCG unless XNET_X86_ACCEL=kvm.  On this machine
+# kind /dev/kvm is kvm-pvm (software virtualization inside a Firecracker
+# guest, no VMX): it refuses QEMU's MSR_IA32_ARCH_CAPABILITIES write with
+# -cpu host or max, and with -arch-capabilities SeaBIOS and the boot loader
+# run but the kernel's decompressor crawls (measured 2026-11-22: about
+# 90 KiB/s, no kernel message within 300 s), so KVM is opt-in.
+# QEMU's +ds source has no firmware: build/firmware holds Debian's builds
+# of it (xnet/fetch-firmware.sh, which build-image.sh amd64 runs).
 X86_ACCEL = (['-accel', 'kvm', '-cpu', 'host,-arch-capabilities']
              if os.environ.get('XNET_X86_ACCEL') == 'kvm'
              else ['-accel', 'tcg'])
@@ -68,10 +70,10 @@ BOARDS = {
                        '-device', 'virtio-net-legacy-device,netdev=nic0'],
                       'virtio-mmio', 'ttyAMA0'),
 }
-# build-image.sh amd64 puts the PC firmware in {g}/fw-x86 (see X86_ACCEL)
+# build-image.sh amd64 fetches the PC firmware into build/firmware
 BOARDS['virtio-legacy-pci'] = (
     'qemu-system-x86_64',
-    ['-M', 'q35', '-m', '512', '-L', '{g}/fw-x86'] + X86_ACCEL,
+    ['-M', 'q35', '-m', '512', '-L', os.path.join(ROOT, 'build', 'firmware')] + X86_ACCEL,
     ['-netdev', 'swport,id=nic0,switch=sw0',
      '-device', 'virtio-net-legacy-pci,netdev=nic0'],
     'virtio-pci', 'ttyS0')

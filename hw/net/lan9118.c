@@ -453,6 +453,12 @@ struct Lan9118State {
     bool phy_irq_level;
     int irq_level;
 
+    /*
+     * The net layer was told "no" (can_receive false or a frame left
+     * queued) and waits for a flush.  Host-side only: post_load sets it.
+     */
+    bool rx_waiting;
+
     /* FIFOs */
     uint32_t rx_data[RX_DATA_WORDS_MAX];
     Lan9118Ring rx_data_ring;
@@ -737,16 +743,26 @@ static bool lan9118_can_receive(NetClientState *nc)
 {
     Lan9118State *s = qemu_get_nic_opaque(nc);
 
-    return FIELD_EX32(s->mac_cr, MAC_CR, RXEN) && !lan9118_loopback(s) &&
-           lan9118_rx_has_room(s, LAN9118_RX_ROOM_FRAME);
+    if (FIELD_EX32(s->mac_cr, MAC_CR, RXEN) && !lan9118_loopback(s) &&
+        lan9118_rx_has_room(s, LAN9118_RX_ROOM_FRAME)) {
+        return true;
+    }
+    /* Whoever asked now holds its frames until lan9118_rx_resume() */
+    s->rx_waiting = true;
+    return false;
 }
 
-/* Called whenever RX FIFO space or the receiver state may have changed */
+/*
+ * Called whenever RX FIFO space or the receiver state may have changed.
+ * A flush wakes QEMU's main loop, so it is done only when somebody was
+ * turned away: not once per frame the guest reads.
+ */
 static void lan9118_rx_resume(Lan9118State *s)
 {
     NetClientState *nc = qemu_get_queue(s->nic);
 
-    if (lan9118_can_receive(nc)) {
+    if (s->rx_waiting && lan9118_can_receive(nc)) {
+        s->rx_waiting = false;
         qemu_flush_queued_packets(nc);
     }
 }
@@ -922,6 +938,7 @@ static ssize_t lan9118_receive(NetClientState *nc, const uint8_t *buf,
     if (lan9118_rx_frame(s, buf, size) == LAN9118_RX_NO_ROOM) {
         trace_lan9118_rx_wait(size, s->rx_data_ring.count,
                               s->rx_status_ring.count);
+        s->rx_waiting = true;
         return 0;
     }
     lan9118_update_irq(s);
@@ -1555,6 +1572,7 @@ static void lan9118_soft_reset(Lan9118State *s)
     s->irq_asserted = false;
     s->deassert_active = false;
     timer_del(s->deassert_timer);
+    s->rx_waiting = true;       /* a sender may wait from before the reset */
     s->read16_valid = false;
     s->write16_valid = false;
 
@@ -2052,6 +2070,8 @@ static int lan9118_post_load(void *opaque, int version_id)
         s->write16_offset >= LAN9118_MMIO_SIZE) {
         return -EINVAL;
     }
+    /* The source's net layer state did not migrate: flush once when able */
+    s->rx_waiting = true;
     return 0;
 }
 

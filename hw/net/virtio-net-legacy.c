@@ -1043,16 +1043,31 @@ static void vnl_set_config(VirtIODevice *vdev, const uint8_t *config)
  * driver pick any size up to the transport's QueueNumMax; legacy PCI has
  * no such choice.
  */
+static void vnl_set_queue_size(VirtIODevice *vdev, VirtQueue *vq, int num)
+{
+    int i = virtio_get_queue_index(vq);
+
+    if (virtio_queue_get_num(vdev, i) == num) {
+        return;
+    }
+    virtio_queue_set_num(vdev, i, num);
+    /*
+     * A legacy ring's avail and used parts follow its descriptors at
+     * offsets that depend on its size, and the core maps them once, when
+     * the ring is placed.  A guest may place a ring before it starts the
+     * driver: lay the ring out and map it again for its new size, or the
+     * used ring's avail_event would be written past the mapping.
+     */
+    virtio_queue_update_rings(vdev, i);
+}
+
 static void vnl_set_queue_sizes(VirtIONetLegacy *n)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(n);
 
-    virtio_queue_set_num(vdev, virtio_get_queue_index(n->rx_vq),
-                         n->rx_queue_size);
-    virtio_queue_set_num(vdev, virtio_get_queue_index(n->tx_vq),
-                         n->tx_queue_size);
-    virtio_queue_set_num(vdev, virtio_get_queue_index(n->ctrl_vq),
-                         VNL_CTRL_QUEUE_SIZE);
+    vnl_set_queue_size(vdev, n->rx_vq, n->rx_queue_size);
+    vnl_set_queue_size(vdev, n->tx_vq, n->tx_queue_size);
+    vnl_set_queue_size(vdev, n->ctrl_vq, VNL_CTRL_QUEUE_SIZE);
 }
 
 /* Called before vdev->status changes, and on VM stop and start */

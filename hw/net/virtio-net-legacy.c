@@ -1033,16 +1033,6 @@ static void vnl_set_config(VirtIODevice *vdev, const uint8_t *config)
     }
 }
 
-/*
- * Give the rings their configured sizes.  The virtio core of QEMU 10.0.13
- * creates every queue with VIRTQUEUE_MAX_SIZE entries whatever the device
- * asks (a stable fix: see virtio_add_queue()) and returns to that on every
- * reset, so this runs at realize and again when a driver starts after a
- * reset, before it reads the sizes.  A smaller ring is safe: the core's
- * per-queue arrays keep their maximum size.  virtio-mmio still lets its
- * driver pick any size up to the transport's QueueNumMax; legacy PCI has
- * no such choice.
- */
 static void vnl_set_queue_size(VirtIODevice *vdev, VirtQueue *vq, int num)
 {
     int i = virtio_get_queue_index(vq);
@@ -1061,6 +1051,16 @@ static void vnl_set_queue_size(VirtIODevice *vdev, VirtQueue *vq, int num)
     virtio_queue_update_rings(vdev, i);
 }
 
+/*
+ * Give the rings their configured sizes.  The virtio core of QEMU 10.0.13
+ * creates every queue with VIRTQUEUE_MAX_SIZE entries whatever the device
+ * asks (a stable fix: see virtio_add_queue()) and returns to that on every
+ * reset, so this runs at realize and again when a driver starts after a
+ * reset, before it reads the sizes.  A smaller ring is safe: the core's
+ * per-queue arrays keep their maximum size.  virtio-mmio still lets its
+ * driver pick any size up to the transport's QueueNumMax; legacy PCI has
+ * no such choice.
+ */
 static void vnl_set_queue_sizes(VirtIONetLegacy *n)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(n);

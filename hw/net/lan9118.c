@@ -812,7 +812,8 @@ static bool lan9118_rx_address_ok(Lan9118State *s, const uint8_t *da)
 static uint32_t lan9118_rx_frame_status(Lan9118State *s, const uint8_t *buf,
                                         size_t size)
 {
-    const struct eth_header *eh = (const struct eth_header *)buf;
+    /* Bytes, not struct eth_header: a frame may start at any address */
+    const uint8_t *dst = buf;
     uint32_t status = 0;
     size_t max = ETH_MAX_FRAME;
     uint16_t type;
@@ -820,13 +821,13 @@ static uint32_t lan9118_rx_frame_status(Lan9118State *s, const uint8_t *buf,
     if (size < ETH_HLEN) {
         return R_RX_STS_RUNT_MASK;
     }
-    if (is_broadcast_ether_addr(eh->h_dest)) {
+    if (is_broadcast_ether_addr(dst)) {
         status |= R_RX_STS_BCAST_MASK;
-    } else if (is_multicast_ether_addr(eh->h_dest)) {
+    } else if (is_multicast_ether_addr(dst)) {
         status |= R_RX_STS_MCAST_MASK;
     }
 
-    type = be16_to_cpu(eh->h_proto);
+    type = lduw_be_p(buf + offsetof(struct eth_header, h_proto));
     if (type > ETH_MAX_PAYLOAD) {
         status |= R_RX_STS_FRAME_TYPE_MASK;
     } else if (type != size - ETH_HLEN &&

@@ -384,15 +384,15 @@ static bool vnl_mac_listed(const VirtIONetLegacyMacList *list,
 static const char *vnl_rx_filter(VirtIONetLegacy *n, const uint8_t *buf,
                                  size_t size)
 {
-    const struct eth_header *eth = (const struct eth_header *)buf;
-    const uint8_t *dst = eth->h_dest;
+    /* Bytes, not struct eth_header: a frame may start at any address */
+    const uint8_t *dst = buf;
 
     if (n->promisc) {
         return NULL;
     }
     if (vnl_has(n, VIRTIO_NET_F_CTRL_VLAN) &&
         size >= ETH_HLEN + sizeof(struct vlan_header) &&
-        lduw_be_p(&eth->h_proto) == ETH_P_VLAN &&
+        lduw_be_p(buf + offsetof(struct eth_header, h_proto)) == ETH_P_VLAN &&
         !vnl_vlan_allowed(n, lduw_be_p(buf + ETH_HLEN) & 0xfff)) {
         return "vlan";
     }

@@ -1728,6 +1728,48 @@ static void test_swport(void)
     stop(&t);
 }
 
+/*
+ * A hairpin port hands the device its own frame straight from the TX
+ * buffer in guest memory, which may start at any byte address.  Fuzzer
+ * crash of 2026-12-02: the receive filter read that frame through a
+ * struct eth_header pointer, a misaligned access UBSan stops on (make
+ * check-sanitize fails this test without the fix).
+ */
+static void test_swport_hairpin(void)
+{
+    Test t;
+    uint8_t frame[100], got[2048];
+    uint64_t buf, rx;
+    uint32_t head, rx_head;
+    uint8_t zero[HDR_MRG] = { 0 };
+
+    boot(&t, "", "-object netswitch,id=sw0,policy=hub "
+         "-netdev socket,id=wire,fd=%d "
+         "-netdev swport,id=up,switch=sw0,netdev=wire "
+         "-netdev swport,id=nic,switch=sw0,hairpin=on");
+    driver_init(&t, FEATURES_ALL);
+    rx = post_rx(&t, 256, &rx_head);
+
+    /* header and frame one byte past an aligned allocation */
+    make_frame(frame, peer_mac, 0x88b5, 0x72, sizeof(frame));
+    buf = guest_alloc(&t.alloc, 1 + t.hdr_len + sizeof(frame)) + 1;
+    qtest_memwrite(t.qts, buf, zero, t.hdr_len);
+    qtest_memwrite(t.qts, buf + t.hdr_len, frame, sizeof(frame));
+    head = qvirtqueue_add(t.qts, t.vq[TXQ], buf, t.hdr_len + sizeof(frame),
+                          false, false);
+    qvirtqueue_kick(t.qts, t.dev, t.vq[TXQ], head);
+    g_assert_cmpuint(wait_used(&t, t.vq[TXQ], head), ==, 0);
+
+    /* the hub floods it to the wire and, through the hairpin, back */
+    g_assert_cmpuint(sock_recv(&t, got, sizeof(got)), ==, sizeof(frame));
+    g_assert(!memcmp(got, frame, sizeof(frame)));
+    g_assert_cmpuint(wait_used(&t, t.vq[RXQ], rx_head), ==,
+                     t.hdr_len + sizeof(frame));
+    qtest_memread(t.qts, rx + t.hdr_len, got, sizeof(frame));
+    g_assert(!memcmp(got, frame, sizeof(frame)));
+    stop(&t);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -1783,6 +1825,7 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-net-legacy/malformed/dropped",
                    test_malformed_dropped);
     qtest_add_func("/virtio-net-legacy/swport", test_swport);
+    qtest_add_func("/virtio-net-legacy/swport-hairpin", test_swport_hairpin);
     qtest_add_func("/virtio-net-legacy/migrate", test_migrate);
     if (!is_arm()) {
         qtest_add_func("/virtio-net-legacy/hotplug", test_hotplug);

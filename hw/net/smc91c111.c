@@ -1387,6 +1387,7 @@ static void smc_reset_registers(SMC91C111State *s)
     s->eph_link_changed = false;
     s->eph_tx_error = false;
     smc_mmu_reset(s);
+    s->rx_waiting = true;       /* a sender may wait from before the reset */
 }
 
 static void smc_soft_reset(SMC91C111State *s)
@@ -1810,6 +1811,8 @@ static int smc91c111_post_load(void *opaque, int version_id)
         (s->mii_state == MII_READ_DATA && s->mii_bits == 0)) {
         return -EINVAL;
     }
+    /* The source's net layer state did not migrate: flush once when able */
+    s->rx_waiting = true;
     return 0;
 }
 

@@ -142,6 +142,7 @@ static void netswitch_instance_init(Object *obj)
     sw->policy = NETSWITCH_POLICY_BRIDGE;
     sw->ageing_time = NETSWITCH_DEFAULT_AGEING_S;
     sw->max_entries = NSW_MAC_TABLE_DEFAULT_SIZE;
+    QSIMPLEQ_INIT(&sw->deferred);
 }
 
 static void netswitch_instance_finalize(Object *obj)

@@ -17,11 +17,17 @@
  * disables this port's receive until qemu_flush_queued_packets().  The
  * busy port's peer calls qemu_flush_queued_packets() on itself when it has
  * room again, which reaches swport_peer_ready(); the switch then resumes
- * the waiting ports, whose queues we flush from a bottom half.  The bottom
- * half is also what keeps the switch from re-entering itself: a frame that
- * arrives while the switch is switching (a device that answers from its
- * receive handler) is refused and flushed later, never switched
- * recursively.
+ * the waiting ports, whose queues we flush from a bottom half.
+ *
+ * The switch never re-enters itself: a frame that arrives while it is
+ * switching (slirp answers from inside its receive handler, a hairpin
+ * port's device from inside its transmit) is refused, queued by QEMU, and
+ * switched right after the frame that caused it, before swport_receive()
+ * returns.  Doing that from a bottom half instead costs a main-loop wake-up
+ * and a BQL hand-over per frame, which a vCPU sending TCP pays once per
+ * ACK.  The number of such drains per frame is bounded, so two ports that
+ * answer each other cannot keep us here; the rest waits for the bottom
+ * half.
  */
 
 #include "qemu/osdep.h"
@@ -30,17 +36,23 @@
 #include "qemu/main-loop.h"
 #include "qemu/error-report.h"
 #include "net/net.h"
+#include "net/queue.h"
 #include "pcap.h"
 #include "swport.h"
 #include "trace.h"
 
-typedef struct SwPort {
+/* Queue flushes per switched frame, for the frames that arrived meanwhile */
+#define SWPORT_DRAIN_MAX    64
+
+struct SwPort {
     NetClientState nc;
     NetSwitch *sw;
     NswPort *port;
     NswPcap *capture;
     QEMUBH *flush_bh;       /* re-deliver the frames QEMU queued for us */
-} SwPort;
+    bool deferred;          /* on sw->deferred */
+    QSIMPLEQ_ENTRY(SwPort) next_deferred;
+};
 
 static SwPort *swport_from_nc(NetClientState *nc)
 {
@@ -96,6 +108,59 @@ static const NswPortOps swport_ops = {
     .resume = swport_resume,
 };
 
+/* A frame arrived while the switch was busy: QEMU keeps it queued for us */
+static void swport_defer(SwPort *s)
+{
+    if (!s->deferred) {
+        s->deferred = true;
+        QSIMPLEQ_INSERT_TAIL(&s->sw->deferred, s, next_deferred);
+    }
+}
+
+static void swport_undefer(SwPort *s)
+{
+    if (s->deferred) {
+        s->deferred = false;
+        QSIMPLEQ_REMOVE(&s->sw->deferred, s, SwPort, next_deferred);
+    }
+}
+
+/*
+ * Deliver the frames QEMU queued for @s.  Not qemu_flush_queued_packets():
+ * that also wakes the main loop to re-poll backends' file descriptors,
+ * which frames from here never need (they come from a backend or device
+ * that answered synchronously, not from a descriptor), and one wake-up
+ * per TCP ACK slows a sending guest's vCPU.
+ */
+static void swport_flush_deferred(SwPort *s)
+{
+    s->nc.receive_disabled = 0;
+    qemu_net_queue_flush(s->nc.incoming_queue);
+}
+
+/* Switch the frames that arrived while the last one was being switched */
+static void swport_drain_deferred(NetSwitch *sw)
+{
+    unsigned int budget = SWPORT_DRAIN_MAX;
+    SwPort *s;
+
+    if (sw->draining) {
+        return;     /* the outer drain goes on with what we deferred */
+    }
+    sw->draining = true;
+    while ((s = QSIMPLEQ_FIRST(&sw->deferred))) {
+        swport_undefer(s);
+        if (!budget) {
+            trace_swport_drain_limit(s->nc.name);
+            qemu_bh_schedule(s->flush_bh);
+            continue;
+        }
+        budget--;
+        swport_flush_deferred(s);
+    }
+    sw->draining = false;
+}
+
 static ssize_t swport_receive(NetClientState *nc, const uint8_t *buf,
                               size_t size)
 {
@@ -105,7 +170,7 @@ static ssize_t swport_receive(NetClientState *nc, const uint8_t *buf,
 
     if (sw->switching) {
         trace_swport_deferred(nc->name, size);
-        qemu_bh_schedule(s->flush_bh);
+        swport_defer(s);
         return 0;
     }
     sw->switching = true;
@@ -116,6 +181,7 @@ static ssize_t swport_receive(NetClientState *nc, const uint8_t *buf,
     if (ret > 0 && s->capture) {
         nsw_pcap_write(s->capture, buf, size);
     }
+    swport_drain_deferred(sw);
     return ret;
 }
 
@@ -137,6 +203,7 @@ static void swport_cleanup(NetClientState *nc)
 {
     SwPort *s = swport_from_nc(nc);
 
+    swport_undefer(s);
     if (s->port) {
         nsw_port_remove(s->port);
         s->port = NULL;

@@ -9,12 +9,15 @@
 #ifndef NET_NETSWITCH_SWPORT_H
 #define NET_NETSWITCH_SWPORT_H
 
+#include "qemu/queue.h"
 #include "qom/object.h"
 #include "net/net.h"
 #include "net/netswitch-core.h"
 #include "qapi/qapi-types-netswitch.h"
 
 #define TYPE_NETSWITCH "netswitch"
+
+typedef struct SwPort SwPort;
 OBJECT_DECLARE_SIMPLE_TYPE(NetSwitch, NETSWITCH)
 
 struct NetSwitch {
@@ -29,6 +32,9 @@ struct NetSwitch {
     unsigned int nports;
     /* a frame is being switched: frames that arrive meanwhile wait */
     bool switching;
+    /* the ports whose frames waited, switched once the frame is through */
+    QSIMPLEQ_HEAD(, SwPort) deferred;
+    bool draining;
 };
 
 /* The netswitch object called @id, or NULL with @errp set. */

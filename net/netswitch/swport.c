@@ -16,8 +16,8 @@
  * port cannot take it is refused (receive returns 0): QEMU queues it and
  * disables this port's receive until qemu_flush_queued_packets().  The
  * busy port's peer calls qemu_flush_queued_packets() on itself when it has
- * room again, which reaches swport_peer_ready(); the switch then resumes
- * the waiting ports, whose queues we flush from a bottom half.
+ * room again, which reaches swport_peer_flush(); the switch then resumes
+ * the waiting ports, whose queues we flush there and then, as a hub does.
  *
  * The switch never re-enters itself: a frame that arrives while it is
  * switching (slirp answers from inside its receive handler, a hairpin
@@ -88,25 +88,12 @@ static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
     return len;
 }
 
-static void swport_resume(NswPort *port, void *opaque)
-{
-    SwPort *s = opaque;
-
-    qemu_bh_schedule(s->flush_bh);
-}
-
 static void swport_flush_bh(void *opaque)
 {
     SwPort *s = opaque;
 
     qemu_flush_queued_packets(&s->nc);
 }
-
-static const NswPortOps swport_ops = {
-    .can_transmit = swport_can_transmit,
-    .transmit = swport_transmit,
-    .resume = swport_resume,
-};
 
 /* A frame arrived while the switch was busy: QEMU keeps it queued for us */
 static void swport_defer(SwPort *s)
@@ -161,6 +148,29 @@ static void swport_drain_deferred(NetSwitch *sw)
     sw->draining = false;
 }
 
+/*
+ * @s may send again.  Resumed by swport_peer_flush(), it joins the
+ * deferred ports that function drains; resumed otherwise (a port went
+ * away or lost its link, possibly during a netdev's cleanup) it flushes
+ * from a bottom half.
+ */
+static void swport_resume(NswPort *port, void *opaque)
+{
+    SwPort *s = opaque;
+
+    if (s->sw->resuming) {
+        swport_defer(s);
+    } else {
+        qemu_bh_schedule(s->flush_bh);
+    }
+}
+
+static const NswPortOps swport_ops = {
+    .can_transmit = swport_can_transmit,
+    .transmit = swport_transmit,
+    .resume = swport_resume,
+};
+
 static ssize_t swport_receive(NetClientState *nc, const uint8_t *buf,
                               size_t size)
 {
@@ -185,11 +195,39 @@ static ssize_t swport_receive(NetClientState *nc, const uint8_t *buf,
     return ret;
 }
 
-void swport_peer_ready(NetClientState *nc)
+/*
+ * @nc, the device or backend connected to port @s, can take frames again.
+ * The ports whose frames waited for it send them now, as net_hub_flush()
+ * does for a hub: from a bottom half, every frame a guest makes room for
+ * would cost a main-loop wake-up and a BQL hand-over, and a receiving
+ * guest's vCPU would pay for them.
+ */
+static void swport_peer_ready(SwPort *s)
 {
-    SwPort *s = swport_from_nc(nc);
+    NetSwitch *sw = s->sw;
 
+    trace_swport_peer_ready(s->nc.name);
+    sw->resuming = true;
     nsw_port_writable(s->port);
+    sw->resuming = false;
+    if (!sw->switching) {
+        /* else the frame being switched drains them when it is through */
+        swport_drain_deferred(sw);
+    }
+}
+
+/*
+ * Unlike QEMU's own flush, no qemu_notify_event(): that wakes the main loop
+ * so that backends re-poll their descriptors once their queued frames are
+ * through, and the only sender into @nc's queue is the swport, which polls
+ * none.  A device calls this for every frame its guest makes room for.
+ */
+void swport_peer_flush(NetClientState *nc, bool purge)
+{
+    if (!qemu_net_queue_flush(nc->incoming_queue) && purge) {
+        qemu_net_queue_purge(nc->incoming_queue, nc->peer);
+    }
+    swport_peer_ready(swport_from_nc(nc->peer));
 }
 
 static void swport_link_status_changed(NetClientState *nc)

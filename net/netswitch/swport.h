@@ -35,6 +35,8 @@ struct NetSwitch {
     /* the ports whose frames waited, switched once the frame is through */
     QSIMPLEQ_HEAD(, SwPort) deferred;
     bool draining;
+    /* swport_peer_flush() is resuming ports: they join the deferred ones */
+    bool resuming;
 };
 
 /* The netswitch object called @id, or NULL with @errp set. */
@@ -48,10 +50,11 @@ int net_init_swport(const Netdev *netdev, const char *name,
                     NetClientState *peer, Error **errp);
 
 /*
- * The device or backend connected to swport @nc flushed its queue, so it
- * can take frames again (called from qemu_flush_queued_packets()).
+ * qemu_flush_or_purge_queued_packets() for @nc, whose peer is a swport:
+ * @nc can take frames again.  Delivers the frames queued for @nc, then
+ * those that wait in the switch for it.
  */
-void swport_peer_ready(NetClientState *nc);
+void swport_peer_flush(NetClientState *nc, bool purge);
 
 /* For the monitor: fill @info with the port behind @port. */
 void swport_fill_info(NswPort *port, NetswitchPortInfo *info);

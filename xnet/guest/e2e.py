@@ -225,7 +225,7 @@ def switch_drops(qmp_path):
 
 
 def qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct=False,
-                 qmp_path=None):
+                 qmp_path=None, iperf_dir='both'):
     binary, machine, nic_args, xnic, console = BOARDS[nic]
     arch = ARCH[binary]
     g = GUEST
@@ -234,7 +234,8 @@ def qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct=False,
               'xnet.http=10.0.2.2:%d/data.bin' % servers.http_port,
               'xnet.md5=' + servers.md5,
               'xnet.iperf=10.0.2.2:%d' % servers.iperf_port,
-              'xnet.iperf_time=%d' % iperf_time]
+              'xnet.iperf_time=%d' % iperf_time,
+              'xnet.iperf_dir=' + iperf_dir]
     if direct:
         network = direct_nic_args(nic_args)
     else:
@@ -255,7 +256,8 @@ def parse_kv(text):
     return dict(re.findall(r'(\w+)=(\S+)', text))
 
 
-def run_guest(nic, qemu_dir, steps, iperf_time, progress, direct=False):
+def run_guest(nic, qemu_dir, steps, iperf_time, progress, direct=False,
+              iperf_dir='both'):
     """Boot, collect XNET lines; returns (results, log path, wall seconds)."""
     servers = Servers()
     if 'iperf' in steps and not servers.iperf:
@@ -265,7 +267,7 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress, direct=False):
     if os.path.exists(qmp_path):
         os.unlink(qmp_path)
     cmd = qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct,
-                       qmp_path)
+                       qmp_path, iperf_dir)
     logpath = os.path.join(LOGDIR, nic + '.log')
     results = {}
     start = time.monotonic()
@@ -360,6 +362,8 @@ def main():
     ap.add_argument('--qemu-dir', default=os.path.join(ROOT, 'build', 'obj'))
     ap.add_argument('--steps', default=','.join(STEPS))
     ap.add_argument('--iperf-time', type=int, default=5)
+    ap.add_argument('--iperf-dir', choices=('both', 'tx', 'rx'), default='both',
+                    help='iperf3 directions: tx is guest->host, rx host->guest')
     ap.add_argument('--tap', action='store_true', help='TAP output for make check')
     ap.add_argument('--json', action='store_true')
     ap.add_argument('--sanitized', action='store_true',
@@ -386,7 +390,7 @@ def main():
                 os.path.join(LOGDIR, nic + '.log'), ROOT)))
         results, logpath, secs = run_guest(nic, args.qemu_dir, steps,
                                            args.iperf_time, not args.tap,
-                                           args.direct)
+                                           args.direct, args.iperf_dir)
         allres[nic] = {k: {'verdict': v[0], **v[1]} for k, v in results.items()}
         rows.append(summary_row(nic, results))
         want = ['ifconfig', 'dhcp'] + [s for s in steps if s in ('ping', 'wget')]

@@ -41,9 +41,10 @@
  * - Everything the chip does with a delay (soft reset, EEPROM and MAC CSR
  *   commands, MII accesses, RX fast-forward, FIFO dumps) completes at once,
  *   so the busy bits always read 0.
- * - The IRQ de-assertion interval (IRQ_CFG.INT_DEAS) is modelled with a
- *   virtual-clock timer: once the pin de-asserts it stays de-asserted for
- *   INT_DEAS * 10 us.
+ * - The IRQ de-assertion interval (IRQ_CFG.INT_DEAS): once the pin
+ *   de-asserts it stays de-asserted for INT_DEAS * 10 us of virtual time.
+ *   The interval's end is recorded, and a timer is armed only when an
+ *   interrupt has to wait for it.
  * - FIFO level interrupts (RSFL, RSFF, TSFL, TSFF, TDFA) are set whenever
  *   their condition holds, so clearing one while the condition persists
  *   sets it again; this is what lets the Linux driver clear RSFL after its
@@ -372,6 +373,8 @@ FIELD(RX_STS, FILTER_FAIL, 30, 1)
 #define GPT_PERIOD_NS           (100 * SCALE_US)
 #define GPT_COUNT_MAX           0xffff
 #define INT_DEAS_UNIT_NS        (10 * SCALE_US)
+#define INT_DEAS_MAX_NS         ((int64_t)MAKE_64BIT_MASK(0, \
+                                 R_IRQ_CFG_INT_DEAS_LENGTH) * INT_DEAS_UNIT_NS)
 #define FREE_RUN_HZ             25000000
 
 typedef enum Lan9118TxState {
@@ -449,7 +452,7 @@ struct Lan9118State {
 
     /* Interrupt pin */
     bool irq_asserted;
-    bool deassert_active;
+    int64_t deassert_end;       /* QEMU_CLOCK_VIRTUAL ns; 0: no interval */
     bool phy_irq_level;
     int irq_level;
 
@@ -597,18 +600,26 @@ static bool lan9118_irq_active_high(Lan9118State *s)
            FIELD_EX32(s->irq_cfg, IRQ_CFG, IRQ_POL);
 }
 
+/*
+ * Arming a timer at every de-assertion would wake QEMU's main loop that
+ * often (the Linux driver sets INT_DEAS): only record when it ends.
+ */
 static void lan9118_start_deassert_interval(Lan9118State *s)
 {
     uint32_t units = FIELD_EX32(s->irq_cfg, IRQ_CFG, INT_DEAS);
 
-    if (!units) {
-        s->deassert_active = false;
-        timer_del(s->deassert_timer);
-        return;
+    timer_del(s->deassert_timer);
+    s->deassert_end = units ? qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+                              (int64_t)units * INT_DEAS_UNIT_NS : 0;
+}
+
+static bool lan9118_deassert_interval_active(Lan9118State *s)
+{
+    if (s->deassert_end &&
+        qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) >= s->deassert_end) {
+        s->deassert_end = 0;
     }
-    s->deassert_active = true;
-    timer_mod(s->deassert_timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
-              (int64_t)units * INT_DEAS_UNIT_NS);
+    return s->deassert_end != 0;
 }
 
 /* Level-style sources: set whenever their FIFO condition holds */
@@ -652,10 +663,16 @@ static void lan9118_update_irq(Lan9118State *s)
     pending = (s->int_sts & s->int_en) != 0;
     s->irq_cfg = FIELD_DP32(s->irq_cfg, IRQ_CFG, IRQ_INT, pending);
 
-    assert_pin = pending && FIELD_EX32(s->irq_cfg, IRQ_CFG, IRQ_EN) &&
-                 !s->deassert_active;
+    assert_pin = pending && FIELD_EX32(s->irq_cfg, IRQ_CFG, IRQ_EN);
     if (s->irq_asserted && !assert_pin) {
         lan9118_start_deassert_interval(s);
+    } else if (!s->irq_asserted && assert_pin &&
+               lan9118_deassert_interval_active(s)) {
+        /* Held back: the timer asserts it when the interval is over */
+        assert_pin = false;
+        if (!timer_pending(s->deassert_timer)) {
+            timer_mod(s->deassert_timer, s->deassert_end);
+        }
     }
     s->irq_asserted = assert_pin;
 
@@ -667,7 +684,7 @@ static void lan9118_deassert_expired(void *opaque)
 {
     Lan9118State *s = opaque;
 
-    s->deassert_active = false;
+    s->deassert_end = 0;
     lan9118_update_irq(s);
 }
 
@@ -1571,7 +1588,7 @@ static void lan9118_soft_reset(Lan9118State *s)
     s->tx_cmd_b = 0;
 
     s->irq_asserted = false;
-    s->deassert_active = false;
+    s->deassert_end = 0;
     timer_del(s->deassert_timer);
     s->rx_waiting = true;       /* a sender may wait from before the reset */
     s->read16_valid = false;
@@ -1736,7 +1753,7 @@ static uint32_t lan9118_reg_read(Lan9118State *s, hwaddr offset)
         return LAN9118_ID_REV;
     case A_IRQ_CFG:
         return FIELD_DP32(s->irq_cfg, IRQ_CFG, INT_DEAS_STS,
-                          s->deassert_active);
+                          lan9118_deassert_interval_active(s));
     case A_INT_STS:
         return s->int_sts;
     case A_INT_EN:
@@ -2041,6 +2058,7 @@ static int lan9118_post_load(void *opaque, int version_id)
 {
     Lan9118State *s = opaque;
     uint32_t kib = lan9118_tx_fif_kib(s);
+    int64_t now;
 
     if (kib < TX_FIF_SZ_MIN || kib > TX_FIF_SZ_MAX) {
         return -EINVAL;
@@ -2071,6 +2089,11 @@ static int lan9118_post_load(void *opaque, int version_id)
         s->write16_offset >= LAN9118_MMIO_SIZE) {
         return -EINVAL;
     }
+    /* An interval never lasts longer than the largest INT_DEAS */
+    now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    if (s->deassert_end < 0 || s->deassert_end > now + INT_DEAS_MAX_NS) {
+        return -EINVAL;
+    }
     /* The source's net layer state did not migrate: flush once when able */
     s->rx_waiting = true;
     return 0;
@@ -2093,8 +2116,8 @@ static const VMStateDescription vmstate_lan9118_ring = {
 /* Not upstream's model: a different name keeps their streams apart */
 static const VMStateDescription vmstate_lan9118 = {
     .name = "lan9118-xnet",
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .post_load = lan9118_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32(irq_cfg, Lan9118State),
@@ -2131,7 +2154,7 @@ static const VMStateDescription vmstate_lan9118 = {
         VMSTATE_UINT8_ARRAY(eeprom, Lan9118State, LAN9118_EEPROM_SIZE),
         VMSTATE_BOOL(eeprom_writable, Lan9118State),
         VMSTATE_BOOL(irq_asserted, Lan9118State),
-        VMSTATE_BOOL(deassert_active, Lan9118State),
+        VMSTATE_INT64(deassert_end, Lan9118State),
         VMSTATE_BOOL(phy_irq_level, Lan9118State),
         VMSTATE_INT32(irq_level, Lan9118State),
         VMSTATE_TIMER_PTR(deassert_timer, Lan9118State),

@@ -1276,6 +1276,14 @@ static void test_irq_line(void)
     g_assert_true(qtest_get_irq(t.qts, 0));
     g_assert_cmphex(lan_read(&t, IRQ_CFG) & IRQ_CFG_DEAS_STS, ==, 0);
 
+    /* An interrupt after the interval is over asserts at once */
+    lan_write(&t, INT_STS, INT_SW);
+    g_assert_false(qtest_get_irq(t.qts, 0));
+    qtest_clock_step(t.qts, 20 * 1000);
+    g_assert_cmphex(lan_read(&t, IRQ_CFG) & IRQ_CFG_DEAS_STS, ==, 0);
+    raise_sw_int(&t);
+    g_assert_true(qtest_get_irq(t.qts, 0));
+
     /* A soft reset leaves the pin de-asserted, active low */
     lan_write(&t, HW_CFG, HW_CFG_SRST);
     g_assert_true(qtest_get_irq(t.qts, 0));

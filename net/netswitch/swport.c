@@ -196,8 +196,8 @@ static ssize_t swport_receive(NetClientState *nc, const uint8_t *buf,
 }
 
 /*
- * @nc, the device or backend connected to port @s, can take frames again.
- * The ports whose frames waited for it send them now, as net_hub_flush()
+ * The device or backend connected to @s can take frames again.  The
+ * ports whose frames waited for it send them now, as net_hub_flush()
  * does for a hub: from a bottom half, every frame a guest makes room for
  * would cost a main-loop wake-up and a BQL hand-over, and a receiving
  * guest's vCPU would pay for them.

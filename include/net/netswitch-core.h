@@ -22,12 +22,24 @@
  * ignored by lookups and removed by nsw_mac_table_age(), which the switch
  * runs on every input.
  *
- * Flow control: a frame whose only destination is one known port that
- * cannot accept it now is not consumed; nsw_switch_input() returns 0, the
- * ingress port is remembered by the busy port, and when the glue reports
- * that port writable again (nsw_port_writable()) each waiting ingress port
- * gets its resume callback, so its owner can send the frame again.
- * Floods never wait: busy ports are skipped and their drop is counted.
+ * Queueing: every port has a bounded egress queue.  A frame for a port
+ * that cannot take it now waits in that port's queue and goes out when the
+ * glue reports the port writable again (nsw_port_writable()); a frame for
+ * a port whose queue is full is dropped and counted there (queue-full).
+ * So nsw_switch_input() always consumes its frame and no port ever waits
+ * for another.  A frame that arrives while the switch is busy with
+ * another one (a callback answered synchronously) is copied to the
+ * switch's backlog and switched right after; nsw_switch_has_pending()
+ * tells the glue when a bounded part of that work is left for later
+ * (nsw_switch_run_pending()), so that two ports answering each other
+ * cannot keep the caller in the switch.
+ *
+ * Accounting: every frame that enters through port P counts in P's
+ * rx_packets and then either in P's rx_dropped (under one reason) or, once
+ * for every port it is sent toward, in P's forwarded.  Every copy sent
+ * toward a port Q counts in Q's tx_packets or tx_dropped, or waits in Q's
+ * queue.  So, per switch: sum(forwarded) = sum(tx_packets + tx_dropped +
+ * queue length), and nothing is lost uncounted.
  *
  * The core is single threaded: every call for one switch, including the
  * callbacks it makes, must be serialised by the caller (in QEMU, the BQL).
@@ -39,6 +51,7 @@
 #define NET_NETSWITCH_CORE_H
 
 #include "qemu/bitops.h"
+#include "qemu/units.h"
 
 typedef struct NswPacket NswPacket;
 typedef struct NswMacTable NswMacTable;
@@ -51,7 +64,8 @@ typedef struct NswPolicy NswPolicy;
 #define NSW_VLAN_TAG_LEN        4
 #define NSW_VLAN_COUNT          4096    /* VID 0 and 4095 are reserved */
 #define NSW_VLAN_VID_MAX        4094
-#define NSW_TCI_VID(tci)        ((tci) & 0x0fff)
+#define NSW_VLAN_VID_MASK       0x0fff
+#define NSW_TCI_VID(tci)        ((tci) & NSW_VLAN_VID_MASK)
 
 /*
  * Packets
@@ -61,8 +75,9 @@ typedef struct NswPolicy NswPolicy;
  * shares that copy.  Packets made by nsw_packet_wrap() only point at a
  * buffer that their creator keeps valid for as long as it uses the
  * wrapper (nsw_switch_input() wraps the caller's frame this way): whoever
- * wants to keep such a packet must call nsw_packet_ref(), which returns a
- * private copy.
+ * wants to keep such a packet must call nsw_packet_ref(), which copies the
+ * frame the first time and shares that copy with later callers, and the
+ * creator releases the wrapper with nsw_packet_unwrap().
  *
  * The fields are private; they are here so that a packet can be wrapped
  * on the stack.
@@ -72,6 +87,7 @@ struct NswPacket {
     size_t len;
     unsigned int refcnt;    /* 0: wraps a buffer owned by someone else */
     size_t size;            /* bytes in buf[] */
+    NswPacket *copy;        /* a wrapper's copy, once nsw_packet_ref() made it */
     uint8_t buf[];
 };
 
@@ -87,9 +103,12 @@ NswPacket *nsw_packet_new(const void *data, size_t len);
 /* Make @pkt a wrapper around @data, which the caller keeps valid. */
 void nsw_packet_wrap(NswPacket *pkt, const void *data, size_t len);
 
+/* Done with the wrapper @pkt: drop its reference to its copy, if any. */
+void nsw_packet_unwrap(NswPacket *pkt);
+
 /*
- * Take a reference to @pkt.  Returns @pkt itself, or for a wrapped packet a
- * new copy: always use the result.
+ * Take a reference to @pkt.  Returns @pkt itself, or for a wrapped packet
+ * its copy (made on the first call): always use the result.
  */
 NswPacket *nsw_packet_ref(NswPacket *pkt) G_GNUC_WARN_UNUSED_RESULT;
 
@@ -210,15 +229,17 @@ unsigned int nsw_mac_table_flush_vlan(NswMacTable *table, uint16_t vid);
 /*
  * Ports and statistics
  *
- * Every frame nsw_switch_input() consumes counts in the ingress port's
- * rx_packets/rx_bytes, whatever becomes of it.  Every frame a port's
- * transmit callback accepts counts in its tx_packets/tx_bytes, with the
- * length it was sent with.  Frames not sent are counted once per port
- * in drops[], on the port named below.
+ * Every frame nsw_switch_input() takes counts in the ingress port's
+ * rx_packets/rx_bytes, whatever becomes of it (see "Accounting" above).
+ * Every frame a port's transmit callback accepts counts in its
+ * tx_packets/tx_bytes, with the length it was sent with.  A drop counts
+ * once, in drops[] under its reason and in rx_dropped (on the ingress
+ * port, before the frame was sent anywhere) or tx_dropped (on the port a
+ * copy was sent toward).
  */
 typedef enum NswDropReason {
-    NSW_DROP_NO_BUFFER,         /* egress: busy when flooding */
-    NSW_DROP_VLAN_FILTERED,     /* ingress: VLAN not accepted by the port */
+    NSW_DROP_QUEUE_FULL,        /* egress queue or switch backlog full */
+    NSW_DROP_VLAN_FILTERED,     /* VLAN not carried by the port */
     NSW_DROP_RUNT,              /* ingress: shorter than its L2 header */
     NSW_DROP_OVERSIZE,          /* ingress: longer than max_frame_len */
     NSW_DROP_INVALID_SOURCE,    /* ingress: multicast source address */
@@ -228,15 +249,19 @@ typedef enum NswDropReason {
     NSW_DROP__MAX,
 } NswDropReason;
 
-/* "no-buffer", "vlan-filtered", ...: the enum's name in lower case */
+/* "queue-full", "vlan-filtered", ...: the enum's name in lower case */
 const char *nsw_drop_reason_name(NswDropReason reason);
 
 typedef struct NswPortStats {
     uint64_t rx_packets;
     uint64_t rx_bytes;
+    uint64_t rx_dropped;        /* of rx_packets, dropped on the way in */
+    uint64_t forwarded;         /* copies of admitted frames sent onward */
     uint64_t tx_packets;
     uint64_t tx_bytes;
+    uint64_t tx_dropped;        /* copies sent toward this port, dropped */
     uint64_t drops[NSW_DROP__MAX];
+    unsigned int queue_high_water;  /* most frames ever queued at once */
 } NswPortStats;
 
 /* Callbacks of a port's owner; @opaque is the one given to nsw_port_add(). */
@@ -244,16 +269,12 @@ typedef struct NswPortOps {
     /* May the switch transmit now?  NULL: always. */
     bool (*can_transmit)(NswPort *port, void *opaque);
     /*
-     * Send @pkt out of the port: return > 0 when sent, 0 when busy, < 0
-     * when dropped.  @pkt is only valid during the call; to keep it, take
-     * a reference with nsw_packet_ref() and keep what that returns.
+     * Send @pkt out of the port: return > 0 when sent, 0 when busy (the
+     * frame stays queued until nsw_port_writable()), < 0 when dropped.
+     * @pkt is only valid during the call; to keep it, take a reference
+     * with nsw_packet_ref() and keep what that returns.
      */
     ssize_t (*transmit)(NswPort *port, NswPacket *pkt, void *opaque);
-    /*
-     * A frame this port gave to nsw_switch_input() was refused with 0, and
-     * may now be sent again.  NULL: never told.
-     */
-    void (*resume)(NswPort *port, void *opaque);
 } NswPortOps;
 
 /* Frame lengths exclude the FCS and include any VLAN tag. */
@@ -275,7 +296,10 @@ size_t nsw_switch_max_frame_len(const NswSwitch *sw);
  */
 NswPort *nsw_port_add(NswSwitch *sw, const char *name, const NswPortOps *ops,
                       void *opaque);
-/* Flushes its MAC entries and resumes the ports waiting for it. */
+/*
+ * Flushes its MAC entries and drops its queue; its counters, with the
+ * queued frames as tx_dropped (link-down), go to nsw_switch_removed_stats().
+ */
 void nsw_port_remove(NswPort *port);
 NswPort *nsw_switch_find_port(NswSwitch *sw, const char *name);
 NswPort *nsw_switch_port_by_index(NswSwitch *sw, unsigned int index);
@@ -287,8 +311,32 @@ unsigned int nsw_port_index(const NswPort *port);
 void *nsw_port_opaque(const NswPort *port);
 const NswPortStats *nsw_port_stats(const NswPort *port);
 void nsw_port_reset_stats(NswPort *port);
+/* What the ports removed so far counted, added up. */
+const NswPortStats *nsw_switch_removed_stats(const NswSwitch *sw);
 
-/* Taking a link down flushes its MAC entries and resumes its waiters. */
+/*
+ * Egress queue limits.  The defaults hold a full slirp TCP send window
+ * (128 KiB) into a slow device several times over.  Lowering a limit below
+ * what is queued drops nothing: only new frames are refused.
+ */
+#define NSW_QUEUE_DEFAULT_FRAMES    1024
+#define NSW_QUEUE_DEFAULT_BYTES     (512 * KiB)
+#define NSW_QUEUE_MAX_FRAMES        (1u << 20)
+#define NSW_QUEUE_MAX_BYTES         (1024 * MiB)
+
+/* @max_frames: 1 to NSW_QUEUE_MAX_FRAMES; @max_bytes: 1 to ..._MAX_BYTES */
+void nsw_port_set_queue_limits(NswPort *port, unsigned int max_frames,
+                               size_t max_bytes);
+unsigned int nsw_port_queue_max_frames(const NswPort *port);
+size_t nsw_port_queue_max_bytes(const NswPort *port);
+/* Frames and bytes waiting in the queue now */
+unsigned int nsw_port_queue_len(const NswPort *port);
+size_t nsw_port_queue_bytes(const NswPort *port);
+
+/*
+ * Taking a link down flushes its MAC entries and drops its queue
+ * (link-down).  While down, frames from and to it are dropped (link-down).
+ */
 void nsw_port_set_link(NswPort *port, bool up);
 bool nsw_port_link_up(const NswPort *port);
 
@@ -304,11 +352,11 @@ bool nsw_port_hairpin(const NswPort *port);
 bool nsw_port_may_send_back(const NswPort *out, const NswPort *in);
 
 /*
- * VLAN membership (used by the "vlan" policy).  Untagged frames join the
- * PVID (0: untagged frames are refused); tagged frames must be in the
- * allowed set, so priority-tagged frames (VID 0) are refused.  On egress
- * the PVID leaves untagged, other allowed VLANs tagged.  Changing either
- * flushes the port's MAC entries.
+ * VLAN membership (used by the "vlan" policy).  Untagged and
+ * priority-tagged (VID 0) frames join the PVID (0: they are refused);
+ * tagged frames must be in the allowed set or in the PVID.  On egress the
+ * PVID leaves untagged, other allowed VLANs tagged.  Changing either
+ * flushes the port's MAC entries; frames already queued go out as queued.
  */
 void nsw_port_set_pvid(NswPort *port, uint16_t pvid);
 uint16_t nsw_port_pvid(const NswPort *port);
@@ -316,30 +364,42 @@ void nsw_port_set_allowed_vlans(NswPort *port, const NswVlanSet *allowed);
 const NswVlanSet *nsw_port_allowed_vlans(const NswPort *port);
 
 /*
- * Handle one frame received on @in.  Returns @len when the frame was
- * consumed (forwarded, flooded, or dropped and counted), or 0 when its
- * single destination port is busy: send it again after @in's resume
- * callback.  The switch does not keep @buf.  (A zero-length frame is
- * consumed as a runt, so its 0 is not a refusal.)
+ * Handle one frame received on @in: switch it, queue it for busy ports,
+ * or drop and count it.  The switch does not keep @buf.  Called while the
+ * switch is busy (from one of its callbacks), it copies the frame to its
+ * backlog and switches it once the current frame is through.
  */
-ssize_t nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
-                         size_t len, int64_t now_ns);
+void nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
+                      size_t len, int64_t now_ns);
 
-/* The owner of @port can transmit again: resume the ports waiting for it. */
+/* The owner of @port can transmit again: send what its queue holds. */
 void nsw_port_writable(NswPort *port);
+
+/*
+ * Is work left for later: frames in the backlog, or queues to send, that
+ * the bound of one call did not reach?  Then the glue should call
+ * nsw_switch_run_pending() soon (QEMU: from a bottom half).
+ */
+bool nsw_switch_has_pending(const NswSwitch *sw);
+void nsw_switch_run_pending(NswSwitch *sw, int64_t now_ns);
+
+/* Frames the backlog holds at most; beyond, they are dropped (queue-full) */
+#define NSW_BACKLOG_MAX             1024
+/* Backlog frames and queue sends one call does at most before it returns */
+#define NSW_PENDING_BUDGET          64
 
 /*
  * Policies
  *
  * A policy decides where the frames go.  Its input hook gets frames that
  * passed the generic checks (ingress link up, not a runt or oversized)
- * and uses the helpers below; it returns false only when
- * nsw_switch_unicast() did.
+ * and uses the helpers below.  It must account for the frame: drop it
+ * (nsw_port_drop_rx()) or send it toward one or more ports.
  */
 struct NswPolicy {
     const char *name;
     const char *description;
-    bool (*input)(NswSwitch *sw, NswPort *in, NswPacket *pkt, int64_t now_ns);
+    void (*input)(NswSwitch *sw, NswPort *in, NswPacket *pkt, int64_t now_ns);
 };
 
 extern const NswPolicy nsw_policy_hub;
@@ -357,8 +417,10 @@ void nsw_policy_foreach(void (*func)(const NswPolicy *policy, void *opaque),
  * Helpers for policies
  */
 
-/* Count a drop on @port. */
-void nsw_port_drop(NswPort *port, NswDropReason reason);
+/* Count a drop of a frame on its way in through @in. */
+void nsw_port_drop_rx(NswPort *in, NswDropReason reason);
+/* Count a drop of a copy on its way out through @out. */
+void nsw_port_drop_tx(NswPort *out, NswDropReason reason);
 
 /*
  * Learn that @mac lives on @in in @vid.  A multicast @mac is counted as
@@ -372,22 +434,20 @@ NswPort *nsw_switch_lookup(NswSwitch *sw, const uint8_t *mac, uint16_t vid,
                            int64_t now_ns);
 
 /*
- * Send @pkt to its one destination @out, with flow control: returns false
- * if @out cannot take it now, after making @in wait for @out.  A frame for
- * its own ingress port is dropped (NSW_DROP_HAIRPIN).
+ * Send @pkt, which came in on @in, toward @out: now when nothing waits in
+ * @out's queue and @out can take it, else at the end of that queue.  Counts
+ * one forwarded on @in and the outcome on @out.
  */
-bool nsw_switch_unicast(NswSwitch *sw, NswPort *in, NswPort *out,
-                        NswPacket *pkt);
+void nsw_port_output(NswPort *in, NswPort *out, NswPacket *pkt);
 
 /*
- * Flooding, which never waits: nsw_port_ready() tells whether @out is up
- * and can transmit, counting the drop if not; nsw_port_send() transmits
- * to a ready port, counting the result.
+ * Send @pkt to its one destination @out.  A frame for its own ingress port
+ * is dropped (NSW_DROP_HAIRPIN) unless that port is a hairpin.
  */
-bool nsw_port_ready(NswPort *out);
-void nsw_port_send(NswPort *out, NswPacket *pkt);
+void nsw_switch_unicast(NswSwitch *sw, NswPort *in, NswPort *out,
+                        NswPacket *pkt);
 
-/* Send @pkt to every port but @in. */
+/* Send @pkt to every port but @in (and to @in if it is a hairpin). */
 void nsw_switch_flood(NswSwitch *sw, NswPort *in, NswPacket *pkt);
 
 #endif /* NET_NETSWITCH_CORE_H */

@@ -1,6 +1,6 @@
 /*
- * netswitch: QMP query-netswitch and netswitch-mac-flush, HMP
- * 'info netswitch' and 'netswitch_mac_flush'
+ * netswitch: QMP query-netswitch, netswitch-mac-flush and
+ * netswitch-port-set, HMP 'info netswitch' and 'netswitch_mac_flush'
  *
  * Copyright (c) 2026 The qemu-xnet authors
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -54,6 +54,9 @@ static NetswitchInfo *netswitch_info(NetSwitch *sw)
     }
     nsw_mac_table_foreach(nsw_switch_mac_table(sw->core), netswitch_now(),
                           mac_dump_entry, &dump);
+    info->removed_ports = g_new0(NetswitchCounters, 1);
+    swport_fill_counters(nsw_switch_removed_stats(sw->core),
+                         info->removed_ports);
     return info;
 }
 
@@ -114,14 +117,34 @@ void qmp_netswitch_mac_flush(const char *id, Error **errp)
     object_child_foreach(object_get_objects_root(), netswitch_flush_one, NULL);
 }
 
+void qmp_netswitch_port_set(const char *id, const char *port,
+                            bool has_queue_frames, uint32_t queue_frames,
+                            bool has_queue_bytes, uint64_t queue_bytes,
+                            Error **errp)
+{
+    NetSwitch *sw = netswitch_find(id, errp);
+    NswPort *p;
+
+    if (!sw) {
+        return;
+    }
+    p = sw->core ? nsw_switch_find_port(sw->core, port) : NULL;
+    if (!p) {
+        error_setg(errp, "netswitch '%s' has no port '%s'", id, port);
+        return;
+    }
+    swport_set_queue_limits(p, has_queue_frames, queue_frames,
+                            has_queue_bytes, queue_bytes, errp);
+}
+
 static void hmp_print_drops(Monitor *mon, const NetswitchDrops *d)
 {
-    monitor_printf(mon, "      drops: no-buffer %" PRIu64
+    monitor_printf(mon, "      drops: queue-full %" PRIu64
                    " vlan-filtered %" PRIu64 " runt %" PRIu64
                    " oversize %" PRIu64 " invalid-source %" PRIu64
                    " link-down %" PRIu64 " hairpin %" PRIu64
                    " tx-error %" PRIu64 "\n",
-                   d->no_buffer, d->vlan_filtered, d->runt, d->oversize,
+                   d->queue_full, d->vlan_filtered, d->runt, d->oversize,
                    d->invalid_source, d->link_down, d->hairpin, d->tx_error);
 }
 
@@ -138,8 +161,14 @@ static void hmp_print_port(Monitor *mon, const NetswitchPortInfo *p,
         monitor_printf(mon, ", hairpin");
     }
     monitor_printf(mon, "\n      rx %" PRIu64 " packets %" PRIu64
-                   " bytes, tx %" PRIu64 " packets %" PRIu64 " bytes\n",
-                   p->rx_packets, p->rx_bytes, p->tx_packets, p->tx_bytes);
+                   " bytes (%" PRIu64 " dropped), forwarded %" PRIu64
+                   ", tx %" PRIu64 " packets %" PRIu64 " bytes (%" PRIu64
+                   " dropped)\n", p->rx_packets, p->rx_bytes, p->rx_dropped,
+                   p->forwarded, p->tx_packets, p->tx_bytes, p->tx_dropped);
+    monitor_printf(mon, "      queue %u frames %" PRIu64 " bytes (max %u "
+                   "frames %" PRIu64 " bytes), high water %u frames\n",
+                   p->queue_len, p->queue_bytes, p->queue_max_frames,
+                   p->queue_max_bytes, p->queue_high_water);
     hmp_print_drops(mon, p->drops);
 }
 

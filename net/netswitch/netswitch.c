@@ -39,6 +39,21 @@ NetSwitch *netswitch_find(const char *id, Error **errp)
     return sw;
 }
 
+static void netswitch_pending_bh(void *opaque)
+{
+    NetSwitch *sw = opaque;
+
+    nsw_switch_run_pending(sw->core, netswitch_now());
+    netswitch_kick(sw);
+}
+
+void netswitch_kick(NetSwitch *sw)
+{
+    if (nsw_switch_has_pending(sw->core)) {
+        qemu_bh_schedule(sw->pending_bh);
+    }
+}
+
 static int64_t ageing_ns(uint32_t seconds)
 {
     return seconds * NANOSECONDS_PER_SECOND;
@@ -124,6 +139,7 @@ static void netswitch_complete(UserCreatable *uc, Error **errp)
         return;
     }
     sw->core = nsw_switch_new(policy);
+    sw->pending_bh = qemu_bh_new(netswitch_pending_bh, sw);
     table = nsw_switch_mac_table(sw->core);
     nsw_mac_table_set_max_entries(table, sw->max_entries);
     nsw_mac_table_set_ageing(table, ageing_ns(sw->ageing_time));
@@ -142,7 +158,6 @@ static void netswitch_instance_init(Object *obj)
     sw->policy = NETSWITCH_POLICY_BRIDGE;
     sw->ageing_time = NETSWITCH_DEFAULT_AGEING_S;
     sw->max_entries = NSW_MAC_TABLE_DEFAULT_SIZE;
-    QSIMPLEQ_INIT(&sw->deferred);
 }
 
 static void netswitch_instance_finalize(Object *obj)
@@ -150,6 +165,7 @@ static void netswitch_instance_finalize(Object *obj)
     NetSwitch *sw = NETSWITCH(obj);
 
     if (sw->core) {
+        qemu_bh_delete(sw->pending_bh);
         nsw_switch_free(sw->core);
     }
 }

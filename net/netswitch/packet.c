@@ -24,6 +24,7 @@ static NswPacket *packet_alloc(size_t len)
 
     pkt->refcnt = 1;
     pkt->size = size;
+    pkt->copy = NULL;
     pkt->data = pkt->buf + NSW_PACKET_HEADROOM;
     pkt->len = len;
     return pkt;
@@ -44,6 +45,7 @@ void nsw_packet_wrap(NswPacket *pkt, const void *data, size_t len)
     pkt->len = len;
     pkt->refcnt = 0;
     pkt->size = 0;
+    pkt->copy = NULL;
 }
 
 static bool packet_is_wrapper(const NswPacket *pkt)
@@ -51,10 +53,23 @@ static bool packet_is_wrapper(const NswPacket *pkt)
     return pkt->refcnt == 0;
 }
 
+void nsw_packet_unwrap(NswPacket *pkt)
+{
+    g_assert(packet_is_wrapper(pkt));
+    if (pkt->copy) {
+        nsw_packet_unref(pkt->copy);
+        pkt->copy = NULL;
+    }
+}
+
 NswPacket *nsw_packet_ref(NswPacket *pkt)
 {
     if (packet_is_wrapper(pkt)) {
-        return nsw_packet_new(pkt->data, pkt->len);
+        /* One copy for all the ports that queue a flooded frame */
+        if (!pkt->copy) {
+            pkt->copy = nsw_packet_new(pkt->data, pkt->len);
+        }
+        pkt = pkt->copy;
     }
     pkt->refcnt++;
     return pkt;

@@ -12,21 +12,21 @@
 /* VLAN tags are payload to this policy: every address lives in VID 0. */
 #define BRIDGE_VID  0
 
-static bool bridge_input(NswSwitch *sw, NswPort *in, NswPacket *pkt,
+static void bridge_input(NswSwitch *sw, NswPort *in, NswPacket *pkt,
                          int64_t now_ns)
 {
     const uint8_t *frame = nsw_packet_data(pkt);
     NswPort *out;
 
     if (!nsw_switch_learn(sw, in, frame + ETH_ALEN, BRIDGE_VID, now_ns)) {
-        return true;
+        return;
     }
     out = nsw_switch_lookup(sw, frame, BRIDGE_VID, now_ns);
-    if (!out) {
+    if (out) {
+        nsw_switch_unicast(sw, in, out, pkt);
+    } else {
         nsw_switch_flood(sw, in, pkt);
-        return true;
     }
-    return nsw_switch_unicast(sw, in, out, pkt);
 }
 
 const NswPolicy nsw_policy_bridge = {

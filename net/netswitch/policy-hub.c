@@ -8,11 +8,10 @@
 #include "qemu/osdep.h"
 #include "net/netswitch-core.h"
 
-static bool hub_input(NswSwitch *sw, NswPort *in, NswPacket *pkt,
+static void hub_input(NswSwitch *sw, NswPort *in, NswPacket *pkt,
                       int64_t now_ns)
 {
     nsw_switch_flood(sw, in, pkt);
-    return true;
 }
 
 const NswPolicy nsw_policy_hub = {

@@ -8,10 +8,13 @@
  * in the port's PVID and tagged in its other allowed VLANs.  At most two
  * encodings of a frame exist: the one it came with, which every port that
  * wants it shares without a copy, and the other one, copied once when the
- * first port needs it.
+ * first port needs it.  A priority-tagged frame (VID 0) is first given
+ * the PVID in its tag, keeping its priority, and is then a tagged frame
+ * of that VLAN like any other.
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "net/eth.h"
 #include "net/netswitch-core.h"
 
@@ -22,7 +25,8 @@ typedef enum VlanEgress {
 } VlanEgress;
 
 typedef struct VlanFrame {
-    NswPacket *pkt;             /* as received */
+    NswPacket *pkt;             /* as received, or as retagged */
+    NswPacket *retagged;        /* a priority-tagged frame with its VLAN */
     NswPacket *other;           /* the other encoding, once made */
     bool tagged;
     uint16_t vid;
@@ -39,6 +43,25 @@ static VlanEgress vlan_egress(const NswPort *out, uint16_t vid)
     return VLAN_EGRESS_NONE;
 }
 
+/* Does @in take frames of @vid that come in tagged? */
+static bool vlan_accepts_tagged(const NswPort *in, uint16_t vid)
+{
+    return vid == nsw_port_pvid(in) ||
+           nsw_vlan_set_test(nsw_port_allowed_vlans(in), vid);
+}
+
+/* Give the priority-tagged @frame the VID @vid, keeping PCP and DEI. */
+static void vlan_retag(VlanFrame *frame, uint16_t tci, uint16_t vid)
+{
+    NswPacket *copy = nsw_packet_new(nsw_packet_data(frame->pkt),
+                                     nsw_packet_len(frame->pkt));
+
+    stw_be_p(nsw_packet_writable_data(copy) + ETH_HLEN,
+             (tci & ~NSW_VLAN_VID_MASK) | vid);
+    frame->retagged = copy;
+    frame->pkt = copy;
+}
+
 /*
  * Find the VLAN of @frame received on @in; false when @in refuses it,
  * after counting the drop.
@@ -46,6 +69,7 @@ static VlanEgress vlan_egress(const NswPort *out, uint16_t vid)
 static bool vlan_classify(NswPort *in, VlanFrame *frame)
 {
     const NswPacket *pkt = frame->pkt;
+    uint16_t pvid = nsw_port_pvid(in);
     bool accepted;
     uint16_t tci;
 
@@ -54,19 +78,24 @@ static bool vlan_classify(NswPort *in, VlanFrame *frame)
     case NSW_VLAN_TAGGED:
         frame->tagged = true;
         frame->vid = NSW_TCI_VID(tci);
-        accepted = nsw_vlan_set_test(nsw_port_allowed_vlans(in), frame->vid);
+        if (frame->vid == 0 && pvid != 0) {
+            /* 802.1Q 6.9: priority-tagged frames belong to the PVID */
+            vlan_retag(frame, tci, pvid);
+            frame->vid = pvid;
+        }
+        accepted = frame->vid != 0 && vlan_accepts_tagged(in, frame->vid);
         break;
     case NSW_VLAN_UNTAGGED:
         frame->tagged = false;
-        frame->vid = nsw_port_pvid(in);
+        frame->vid = pvid;
         accepted = frame->vid != 0;
         break;
     default:
-        nsw_port_drop(in, NSW_DROP_RUNT);
+        nsw_port_drop_rx(in, NSW_DROP_RUNT);
         return false;
     }
     if (!accepted) {
-        nsw_port_drop(in, NSW_DROP_VLAN_FILTERED);
+        nsw_port_drop_rx(in, NSW_DROP_VLAN_FILTERED);
     }
     return accepted;
 }
@@ -80,7 +109,9 @@ static NswPacket *vlan_encode(VlanFrame *frame, VlanEgress egress)
         return frame->pkt;
     }
     if (!frame->other) {
-        NswPacket *copy = nsw_packet_ref(frame->pkt);
+        /* Not nsw_packet_ref(): a private copy is changed in place */
+        NswPacket *copy = nsw_packet_new(nsw_packet_data(frame->pkt),
+                                         nsw_packet_len(frame->pkt));
 
         frame->other = tagged ? nsw_packet_vlan_push(copy, frame->vid)
                               : nsw_packet_vlan_pop(copy);
@@ -88,17 +119,17 @@ static NswPacket *vlan_encode(VlanFrame *frame, VlanEgress egress)
     return frame->other;
 }
 
-static bool vlan_unicast(NswSwitch *sw, NswPort *in, NswPort *out,
+static void vlan_unicast(NswSwitch *sw, NswPort *in, NswPort *out,
                          VlanFrame *frame)
 {
     VlanEgress egress = vlan_egress(out, frame->vid);
 
     /* Only for entries added from outside: VLAN changes flush learned ones */
     if (egress == VLAN_EGRESS_NONE) {
-        nsw_port_drop(out, NSW_DROP_VLAN_FILTERED);
-        return true;
+        nsw_port_drop_rx(in, NSW_DROP_VLAN_FILTERED);
+        return;
     }
-    return nsw_switch_unicast(sw, in, out, vlan_encode(frame, egress));
+    nsw_switch_unicast(sw, in, out, vlan_encode(frame, egress));
 }
 
 static void vlan_flood(NswSwitch *sw, NswPort *in, VlanFrame *frame)
@@ -108,35 +139,34 @@ static void vlan_flood(NswSwitch *sw, NswPort *in, VlanFrame *frame)
     while ((out = nsw_switch_next_port(sw, out))) {
         VlanEgress egress = vlan_egress(out, frame->vid);
 
-        if (nsw_port_may_send_back(out, in) && egress != VLAN_EGRESS_NONE &&
-            nsw_port_ready(out)) {
-            nsw_port_send(out, vlan_encode(frame, egress));
+        if (nsw_port_may_send_back(out, in) && egress != VLAN_EGRESS_NONE) {
+            nsw_port_output(in, out, vlan_encode(frame, egress));
         }
     }
 }
 
-static bool vlan_input(NswSwitch *sw, NswPort *in, NswPacket *pkt,
+static void vlan_input(NswSwitch *sw, NswPort *in, NswPacket *pkt,
                        int64_t now_ns)
 {
     const uint8_t *eth = nsw_packet_data(pkt);
     VlanFrame frame = { .pkt = pkt };
-    bool consumed = true;
     NswPort *out;
 
-    if (!vlan_classify(in, &frame) ||
-        !nsw_switch_learn(sw, in, eth + ETH_ALEN, frame.vid, now_ns)) {
-        return true;
-    }
-    out = nsw_switch_lookup(sw, eth, frame.vid, now_ns);
-    if (out) {
-        consumed = vlan_unicast(sw, in, out, &frame);
-    } else {
-        vlan_flood(sw, in, &frame);
+    if (vlan_classify(in, &frame) &&
+        nsw_switch_learn(sw, in, eth + ETH_ALEN, frame.vid, now_ns)) {
+        out = nsw_switch_lookup(sw, eth, frame.vid, now_ns);
+        if (out) {
+            vlan_unicast(sw, in, out, &frame);
+        } else {
+            vlan_flood(sw, in, &frame);
+        }
     }
     if (frame.other) {
         nsw_packet_unref(frame.other);
     }
-    return consumed;
+    if (frame.retagged) {
+        nsw_packet_unref(frame.retagged);
+    }
 }
 
 const NswPolicy nsw_policy_vlan = {

@@ -20,19 +20,36 @@ struct NswPort {
     uint16_t pvid;
     NswVlanSet allowed;
     NswPortStats stats;
-    /* Indexes of the ports whose frame for us was refused with 0 */
-    GArray *waiters;
+    /* Egress: NswPacket references, oldest first */
+    GQueue queue;
+    size_t queue_bytes;
+    unsigned int queue_max_frames;
+    size_t queue_max_bytes;
+    /* nsw_port_writable() came while the switch was busy */
+    bool writable_pending;
 };
+
+/* A frame that arrived while the switch was busy with another */
+typedef struct NswBacklogEntry {
+    NswPort *in;
+    NswPacket *pkt;
+    int64_t now_ns;
+} NswBacklogEntry;
 
 struct NswSwitch {
     const NswPolicy *policy;
     NswMacTable *macs;
     GPtrArray *ports;           /* by index; NULL in free slots */
     size_t max_frame_len;
+    /* switching a frame or sending a queue: callbacks may come back */
+    bool busy;
+    GQueue backlog;             /* NswBacklogEntry, oldest first */
+    unsigned int writable_pending;  /* ports with writable_pending set */
+    NswPortStats removed;       /* what removed ports counted */
 };
 
 static const char *const drop_reason_names[NSW_DROP__MAX] = {
-    [NSW_DROP_NO_BUFFER] = "no-buffer",
+    [NSW_DROP_QUEUE_FULL] = "queue-full",
     [NSW_DROP_VLAN_FILTERED] = "vlan-filtered",
     [NSW_DROP_RUNT] = "runt",
     [NSW_DROP_OVERSIZE] = "oversize",
@@ -57,12 +74,48 @@ NswSwitch *nsw_switch_new(const NswPolicy *policy)
                                  NSW_MAC_TABLE_DEFAULT_AGEING_NS);
     sw->ports = g_ptr_array_new();
     sw->max_frame_len = NSW_DEFAULT_MAX_FRAME_LEN;
+    g_queue_init(&sw->backlog);
     return sw;
+}
+
+static void backlog_entry_free(NswBacklogEntry *entry)
+{
+    nsw_packet_unref(entry->pkt);
+    g_free(entry);
+}
+
+/* Drop @in's frames from the backlog; they were never counted. */
+static void backlog_forget_port(NswSwitch *sw, NswPort *in)
+{
+    GList *l = sw->backlog.head;
+
+    while (l) {
+        GList *next = l->next;
+        NswBacklogEntry *entry = l->data;
+
+        if (entry->in == in) {
+            g_queue_delete_link(&sw->backlog, l);
+            backlog_entry_free(entry);
+        }
+        l = next;
+    }
+}
+
+/* Empty @port's queue, counting every frame in it as dropped for @reason */
+static void queue_drop_all(NswPort *port, NswDropReason reason)
+{
+    NswPacket *pkt;
+
+    while ((pkt = g_queue_pop_head(&port->queue))) {
+        nsw_port_drop_tx(port, reason);
+        nsw_packet_unref(pkt);
+    }
+    port->queue_bytes = 0;
 }
 
 static void port_free(NswPort *port)
 {
-    g_array_free(port->waiters, true);
+    queue_drop_all(port, NSW_DROP_LINK_DOWN);
     g_free(port->name);
     g_free(port);
 }
@@ -71,6 +124,7 @@ void nsw_switch_free(NswSwitch *sw)
 {
     NswPort *port, *next;
 
+    g_queue_clear_full(&sw->backlog, (GDestroyNotify)backlog_entry_free);
     for (port = nsw_switch_next_port(sw, NULL); port; port = next) {
         next = nsw_switch_next_port(sw, port);
         port_free(port);
@@ -160,60 +214,49 @@ NswPort *nsw_port_add(NswSwitch *sw, const char *name, const NswPortOps *ops,
     port->opaque = opaque;
     port->link_up = true;
     port->pvid = 1;
-    port->waiters = g_array_new(false, false, sizeof(unsigned int));
+    g_queue_init(&port->queue);
+    port->queue_max_frames = NSW_QUEUE_DEFAULT_FRAMES;
+    port->queue_max_bytes = NSW_QUEUE_DEFAULT_BYTES;
     g_ptr_array_index(sw->ports, port->index) = port;
     return port;
 }
 
-/* Forget that @index waits for @port. */
-static void stop_waiting(NswPort *port, unsigned int index)
+static void stats_add(NswPortStats *sum, const NswPortStats *st)
 {
     unsigned int i;
 
-    for (i = 0; i < port->waiters->len; i++) {
-        if (g_array_index(port->waiters, unsigned int, i) == index) {
-            g_array_remove_index_fast(port->waiters, i);
-            return;
-        }
+    sum->rx_packets += st->rx_packets;
+    sum->rx_bytes += st->rx_bytes;
+    sum->rx_dropped += st->rx_dropped;
+    sum->forwarded += st->forwarded;
+    sum->tx_packets += st->tx_packets;
+    sum->tx_bytes += st->tx_bytes;
+    sum->tx_dropped += st->tx_dropped;
+    for (i = 0; i < NSW_DROP__MAX; i++) {
+        sum->drops[i] += st->drops[i];
     }
-}
-
-/* Tell the ports waiting for @port to send again. */
-static void resume_waiters(NswPort *port)
-{
-    NswSwitch *sw = port->sw;
-    GArray *waiters = port->waiters;
-    unsigned int i;
-
-    if (!waiters->len) {
-        return;
-    }
-    /* Resumed ports may send, and wait, again while we go through these. */
-    port->waiters = g_array_new(false, false, sizeof(unsigned int));
-    for (i = 0; i < waiters->len; i++) {
-        NswPort *waiter = nsw_switch_port_by_index(sw,
-                              g_array_index(waiters, unsigned int, i));
-
-        if (waiter && waiter->ops->resume) {
-            waiter->ops->resume(waiter, waiter->opaque);
-        }
-    }
-    g_array_free(waiters, true);
+    sum->queue_high_water = MAX(sum->queue_high_water, st->queue_high_water);
 }
 
 void nsw_port_remove(NswPort *port)
 {
     NswSwitch *sw = port->sw;
-    NswPort *other = NULL;
 
+    g_assert(!sw->busy);
     nsw_mac_table_flush_port(sw->macs, port->index);
-    while ((other = nsw_switch_next_port(sw, other))) {
-        stop_waiting(other, port->index);
+    backlog_forget_port(sw, port);
+    if (port->writable_pending) {
+        sw->writable_pending--;
     }
-    /* Waiters retry once the port is gone, so their frames are flooded. */
+    queue_drop_all(port, NSW_DROP_LINK_DOWN);
+    stats_add(&sw->removed, &port->stats);
     g_ptr_array_index(sw->ports, port->index) = NULL;
-    resume_waiters(port);
     port_free(port);
+}
+
+const NswPortStats *nsw_switch_removed_stats(const NswSwitch *sw)
+{
+    return &sw->removed;
 }
 
 const char *nsw_port_name(const NswPort *port)
@@ -239,6 +282,36 @@ const NswPortStats *nsw_port_stats(const NswPort *port)
 void nsw_port_reset_stats(NswPort *port)
 {
     memset(&port->stats, 0, sizeof(port->stats));
+    port->stats.queue_high_water = g_queue_get_length(&port->queue);
+}
+
+void nsw_port_set_queue_limits(NswPort *port, unsigned int max_frames,
+                               size_t max_bytes)
+{
+    g_assert(max_frames >= 1 && max_frames <= NSW_QUEUE_MAX_FRAMES);
+    g_assert(max_bytes >= 1 && max_bytes <= NSW_QUEUE_MAX_BYTES);
+    port->queue_max_frames = max_frames;
+    port->queue_max_bytes = max_bytes;
+}
+
+unsigned int nsw_port_queue_max_frames(const NswPort *port)
+{
+    return port->queue_max_frames;
+}
+
+size_t nsw_port_queue_max_bytes(const NswPort *port)
+{
+    return port->queue_max_bytes;
+}
+
+unsigned int nsw_port_queue_len(const NswPort *port)
+{
+    return port->queue.length;
+}
+
+size_t nsw_port_queue_bytes(const NswPort *port)
+{
+    return port->queue_bytes;
 }
 
 void nsw_port_set_link(NswPort *port, bool up)
@@ -246,8 +319,7 @@ void nsw_port_set_link(NswPort *port, bool up)
     port->link_up = up;
     if (!up) {
         nsw_mac_table_flush_port(port->sw->macs, port->index);
-        /* Their frames are no longer for a known port: let them flood. */
-        resume_waiters(port);
+        queue_drop_all(port, NSW_DROP_LINK_DOWN);
     }
 }
 
@@ -294,48 +366,225 @@ const NswVlanSet *nsw_port_allowed_vlans(const NswPort *port)
     return &port->allowed;
 }
 
-void nsw_port_drop(NswPort *port, NswDropReason reason)
+void nsw_port_drop_rx(NswPort *in, NswDropReason reason)
 {
-    port->stats.drops[reason]++;
+    in->stats.rx_dropped++;
+    in->stats.drops[reason]++;
+}
+
+void nsw_port_drop_tx(NswPort *out, NswDropReason reason)
+{
+    out->stats.tx_dropped++;
+    out->stats.drops[reason]++;
 }
 
 /* Checks every policy wants; false when the frame was dropped. */
 static bool input_acceptable(NswSwitch *sw, NswPort *in, size_t len)
 {
     if (!in->link_up) {
-        nsw_port_drop(in, NSW_DROP_LINK_DOWN);
+        nsw_port_drop_rx(in, NSW_DROP_LINK_DOWN);
     } else if (len < ETH_HLEN) {
-        nsw_port_drop(in, NSW_DROP_RUNT);
+        nsw_port_drop_rx(in, NSW_DROP_RUNT);
     } else if (len > sw->max_frame_len) {
-        nsw_port_drop(in, NSW_DROP_OVERSIZE);
+        nsw_port_drop_rx(in, NSW_DROP_OVERSIZE);
     } else {
         return true;
     }
     return false;
 }
 
-ssize_t nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
-                         size_t len, int64_t now_ns)
+/* Switch one frame; the switch is busy meanwhile */
+static void switch_one(NswSwitch *sw, NswPort *in, NswPacket *pkt,
+                       int64_t now_ns)
+{
+    in->stats.rx_packets++;
+    in->stats.rx_bytes += nsw_packet_len(pkt);
+    if (input_acceptable(sw, in, nsw_packet_len(pkt))) {
+        /* Cheap when nothing is due: it only looks at the oldest entry. */
+        nsw_mac_table_age(sw->macs, now_ns);
+        sw->policy->input(sw, in, pkt, now_ns);
+    }
+}
+
+static void backlog_append(NswSwitch *sw, NswPort *in, const uint8_t *buf,
+                           size_t len, int64_t now_ns)
+{
+    NswBacklogEntry *entry;
+
+    if (g_queue_get_length(&sw->backlog) >= NSW_BACKLOG_MAX) {
+        in->stats.rx_packets++;
+        in->stats.rx_bytes += len;
+        nsw_port_drop_rx(in, NSW_DROP_QUEUE_FULL);
+        return;
+    }
+    entry = g_new(NswBacklogEntry, 1);
+    entry->in = in;
+    entry->pkt = nsw_packet_new(buf, len);
+    entry->now_ns = now_ns;
+    g_queue_push_tail(&sw->backlog, entry);
+}
+
+static bool port_can_transmit(NswPort *out)
+{
+    return !out->ops->can_transmit || out->ops->can_transmit(out, out->opaque);
+}
+
+/* Count what became of a transmit that was not refused as busy. */
+static void count_transmit(NswPort *out, NswPacket *pkt, ssize_t ret)
+{
+    if (ret > 0) {
+        out->stats.tx_packets++;
+        out->stats.tx_bytes += nsw_packet_len(pkt);
+    } else {
+        nsw_port_drop_tx(out, NSW_DROP_TX_ERROR);
+    }
+}
+
+/*
+ * Send what waits in @port's queue for as long as its owner takes it.
+ * Frames that callbacks send meanwhile go to the backlog (the switch is
+ * busy), so the loop ends when the queue is empty or the port busy.
+ */
+static void queue_send(NswPort *port)
+{
+    NswPacket *pkt;
+
+    while ((pkt = g_queue_peek_head(&port->queue)) && port_can_transmit(port)) {
+        ssize_t ret = port->ops->transmit(port, pkt, port->opaque);
+
+        if (ret == 0) {
+            break;
+        }
+        g_queue_pop_head(&port->queue);
+        port->queue_bytes -= nsw_packet_len(pkt);
+        count_transmit(port, pkt, ret);
+        nsw_packet_unref(pkt);
+    }
+}
+
+static void queue_append(NswPort *out, NswPacket *pkt)
+{
+    size_t len = nsw_packet_len(pkt);
+    unsigned int depth = g_queue_get_length(&out->queue);
+
+    if (depth >= out->queue_max_frames ||
+        out->queue_bytes + len > out->queue_max_bytes) {
+        nsw_port_drop_tx(out, NSW_DROP_QUEUE_FULL);
+        return;
+    }
+    g_queue_push_tail(&out->queue, nsw_packet_ref(pkt));
+    out->queue_bytes += len;
+    out->stats.queue_high_water = MAX(out->stats.queue_high_water, depth + 1);
+}
+
+void nsw_port_output(NswPort *in, NswPort *out, NswPacket *pkt)
+{
+    ssize_t ret;
+
+    in->stats.forwarded++;
+    if (!out->link_up) {
+        nsw_port_drop_tx(out, NSW_DROP_LINK_DOWN);
+        return;
+    }
+    if (out->queue.length) {
+        /* Behind what waits; the port may have room without having said so */
+        queue_append(out, pkt);
+        queue_send(out);
+        return;
+    }
+    if (port_can_transmit(out)) {
+        ret = out->ops->transmit(out, pkt, out->opaque);
+        if (ret != 0) {
+            count_transmit(out, pkt, ret);
+            return;
+        }
+    }
+    queue_append(out, pkt);
+}
+
+/*
+ * Do what came in while the switch was busy, at most @budget frames or
+ * queue sends; true when something is left.
+ */
+static bool run_deferred(NswSwitch *sw, unsigned int budget)
+{
+    NswBacklogEntry *entry;
+    NswPort *port;
+
+    if (likely(!sw->writable_pending && !sw->backlog.length)) {
+        return false;   /* the usual case, on every frame */
+    }
+    while (budget && sw->writable_pending) {
+        for (port = nsw_switch_next_port(sw, NULL); port && budget;
+             port = nsw_switch_next_port(sw, port)) {
+            if (port->writable_pending) {
+                port->writable_pending = false;
+                sw->writable_pending--;
+                budget--;
+                queue_send(port);
+            }
+        }
+    }
+    while (budget && (entry = g_queue_pop_head(&sw->backlog))) {
+        budget--;
+        switch_one(sw, entry->in, entry->pkt, entry->now_ns);
+        backlog_entry_free(entry);
+    }
+    return sw->writable_pending || sw->backlog.length;
+}
+
+bool nsw_switch_has_pending(const NswSwitch *sw)
+{
+    return !sw->busy && (sw->writable_pending || sw->backlog.length);
+}
+
+void nsw_switch_run_pending(NswSwitch *sw, int64_t now_ns)
+{
+    if (sw->busy) {
+        return;     /* the outer call runs them */
+    }
+    sw->busy = true;
+    nsw_mac_table_age(sw->macs, now_ns);
+    run_deferred(sw, NSW_PENDING_BUDGET);
+    sw->busy = false;
+}
+
+void nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
+                      size_t len, int64_t now_ns)
 {
     NswPacket pkt;
 
     g_assert(in->sw == sw);
-    if (input_acceptable(sw, in, len)) {
-        /* Cheap when nothing is due: it only looks at the oldest entry. */
-        nsw_mac_table_age(sw->macs, now_ns);
-        nsw_packet_wrap(&pkt, buf, len);
-        if (!sw->policy->input(sw, in, &pkt, now_ns)) {
-            return 0;
-        }
+    if (sw->busy) {
+        backlog_append(sw, in, buf, len, now_ns);
+        return;
     }
-    in->stats.rx_packets++;
-    in->stats.rx_bytes += len;
-    return len;
+    sw->busy = true;
+    nsw_packet_wrap(&pkt, buf, len);
+    switch_one(sw, in, &pkt, now_ns);
+    if (pkt.copy) {
+        nsw_packet_unwrap(&pkt);
+    }
+    run_deferred(sw, NSW_PENDING_BUDGET);
+    sw->busy = false;
 }
 
 void nsw_port_writable(NswPort *port)
 {
-    resume_waiters(port);
+    NswSwitch *sw = port->sw;
+
+    if (sw->busy) {
+        /* A callback of ours made room: send once the switch is through */
+        if (!port->writable_pending) {
+            port->writable_pending = true;
+            sw->writable_pending++;
+        }
+        return;
+    }
+    sw->busy = true;
+    queue_send(port);
+    run_deferred(sw, NSW_PENDING_BUDGET);
+    sw->busy = false;
 }
 
 bool nsw_switch_learn(NswSwitch *sw, NswPort *in, const uint8_t *mac,
@@ -343,7 +592,7 @@ bool nsw_switch_learn(NswSwitch *sw, NswPort *in, const uint8_t *mac,
 {
     if (nsw_mac_table_learn(sw->macs, mac, vid, in->index, now_ns) ==
         NSW_LEARN_IGNORED) {
-        nsw_port_drop(in, NSW_DROP_INVALID_SOURCE);
+        nsw_port_drop_rx(in, NSW_DROP_INVALID_SOURCE);
         return false;
     }
     return true;
@@ -361,74 +610,14 @@ NswPort *nsw_switch_lookup(NswSwitch *sw, const uint8_t *mac, uint16_t vid,
     return nsw_switch_port_by_index(sw, index);
 }
 
-static bool port_can_transmit(NswPort *out)
-{
-    return !out->ops->can_transmit || out->ops->can_transmit(out, out->opaque);
-}
-
-/* Count what became of a transmit that was not refused as busy. */
-static void count_transmit(NswPort *out, NswPacket *pkt, ssize_t ret)
-{
-    if (ret > 0) {
-        out->stats.tx_packets++;
-        out->stats.tx_bytes += nsw_packet_len(pkt);
-    } else {
-        nsw_port_drop(out, NSW_DROP_TX_ERROR);
-    }
-}
-
-static void wait_for(NswPort *out, NswPort *in)
-{
-    stop_waiting(out, in->index);
-    g_array_append_val(out->waiters, in->index);
-}
-
-bool nsw_switch_unicast(NswSwitch *sw, NswPort *in, NswPort *out,
+void nsw_switch_unicast(NswSwitch *sw, NswPort *in, NswPort *out,
                         NswPacket *pkt)
 {
-    ssize_t ret;
-
     if (!nsw_port_may_send_back(out, in)) {
-        nsw_port_drop(in, NSW_DROP_HAIRPIN);
-        return true;
+        nsw_port_drop_rx(in, NSW_DROP_HAIRPIN);
+        return;
     }
-    if (!out->link_up) {
-        nsw_port_drop(out, NSW_DROP_LINK_DOWN);
-        return true;
-    }
-    if (port_can_transmit(out)) {
-        ret = out->ops->transmit(out, pkt, out->opaque);
-        if (ret != 0) {
-            count_transmit(out, pkt, ret);
-            return true;
-        }
-    }
-    wait_for(out, in);
-    return false;
-}
-
-bool nsw_port_ready(NswPort *out)
-{
-    if (!out->link_up) {
-        nsw_port_drop(out, NSW_DROP_LINK_DOWN);
-        return false;
-    }
-    if (!port_can_transmit(out)) {
-        nsw_port_drop(out, NSW_DROP_NO_BUFFER);
-        return false;
-    }
-    return true;
-}
-
-void nsw_port_send(NswPort *out, NswPacket *pkt)
-{
-    ssize_t ret = out->ops->transmit(out, pkt, out->opaque);
-
-    if (ret == 0) {
-        nsw_port_drop(out, NSW_DROP_NO_BUFFER);
-    } else {
-        count_transmit(out, pkt, ret);
-    }
+    nsw_port_output(in, out, pkt);
 }
 
 void nsw_switch_flood(NswSwitch *sw, NswPort *in, NswPacket *pkt)
@@ -439,8 +628,8 @@ void nsw_switch_flood(NswSwitch *sw, NswPort *in, NswPacket *pkt)
     for (i = 0; i < sw->ports->len; i++) {
         NswPort *out = g_ptr_array_index(sw->ports, i);
 
-        if (out && nsw_port_may_send_back(out, in) && nsw_port_ready(out)) {
-            nsw_port_send(out, pkt);
+        if (out && nsw_port_may_send_back(out, in)) {
+            nsw_port_output(in, out, pkt);
         }
     }
 }

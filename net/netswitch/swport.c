@@ -6,28 +6,21 @@
  *
  *   -netdev swport,id=p0,switch=sw0[,netdev=BACKEND][,pvid=N][,vlans=LIST]
  *                              [,capture=FILE][,hairpin=on]
+ *                              [,queue-frames=N][,queue-bytes=N]
  *
  * A swport is a net client whose peer is a device (which names it with
  * netdev=p0) or a backend (named with netdev=BACKEND).  Frames the peer
- * sends arrive in swport_receive() and go into the switch; frames the
- * switch sends out of the port go to the peer with qemu_send_packet().
+ * sends arrive in swport_receive() and go into the switch, which always
+ * takes them; frames the switch sends out of the port go to the peer with
+ * qemu_send_packet().
  *
- * Flow control follows QEMU's net queues.  A frame whose one destination
- * port cannot take it is refused (receive returns 0): QEMU queues it and
- * disables this port's receive until qemu_flush_queued_packets().  The
- * busy port's peer calls qemu_flush_queued_packets() on itself when it has
- * room again, which reaches swport_peer_flush(); the switch then resumes
- * the waiting ports, whose queues we flush there and then, as a hub does.
- *
- * The switch never re-enters itself: a frame that arrives while it is
- * switching (slirp answers from inside its receive handler, a hairpin
- * port's device from inside its transmit) is refused, queued by QEMU, and
- * switched right after the frame that caused it, before swport_receive()
- * returns.  Doing that from a bottom half instead costs a main-loop wake-up
- * and a BQL hand-over per frame, which a vCPU sending TCP pays once per
- * ACK.  The number of such drains per frame is bounded, so two ports that
- * answer each other cannot keep us here; the rest waits for the bottom
- * half.
+ * Flow control is the switch's: a frame for a port whose peer cannot
+ * receive waits in that port's egress queue (or is dropped and counted
+ * when the queue is full), and no port ever makes another wait.  QEMU
+ * tells us that a peer can receive again through NetClientInfo's
+ * peer_ready, which the peer's qemu_flush_queued_packets() calls; we then
+ * send the port's queue right there, so a guest that makes room for one
+ * frame gets the next one without a main-loop wake-up.
  */
 
 #include "qemu/osdep.h"
@@ -41,17 +34,11 @@
 #include "swport.h"
 #include "trace.h"
 
-/* Queue flushes per switched frame, for the frames that arrived meanwhile */
-#define SWPORT_DRAIN_MAX    64
-
 struct SwPort {
     NetClientState nc;
     NetSwitch *sw;
     NswPort *port;
     NswPcap *capture;
-    QEMUBH *flush_bh;       /* re-deliver the frames QEMU queued for us */
-    bool deferred;          /* on sw->deferred */
-    QSIMPLEQ_ENTRY(SwPort) next_deferred;
 };
 
 static SwPort *swport_from_nc(NetClientState *nc)
@@ -88,146 +75,38 @@ static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
     return len;
 }
 
-static void swport_flush_bh(void *opaque)
-{
-    SwPort *s = opaque;
-
-    qemu_flush_queued_packets(&s->nc);
-}
-
-/* A frame arrived while the switch was busy: QEMU keeps it queued for us */
-static void swport_defer(SwPort *s)
-{
-    if (!s->deferred) {
-        s->deferred = true;
-        QSIMPLEQ_INSERT_TAIL(&s->sw->deferred, s, next_deferred);
-    }
-}
-
-static void swport_undefer(SwPort *s)
-{
-    if (s->deferred) {
-        s->deferred = false;
-        QSIMPLEQ_REMOVE(&s->sw->deferred, s, SwPort, next_deferred);
-    }
-}
-
-/*
- * Deliver the frames QEMU queued for @s.  Not qemu_flush_queued_packets():
- * that also wakes the main loop to re-poll backends' file descriptors,
- * which frames from here never need (they come from a backend or device
- * that answered synchronously, not from a descriptor), and one wake-up
- * per TCP ACK slows a sending guest's vCPU.
- */
-static void swport_flush_deferred(SwPort *s)
-{
-    s->nc.receive_disabled = 0;
-    qemu_net_queue_flush(s->nc.incoming_queue);
-}
-
-/* Switch the frames that arrived while the last one was being switched */
-static void swport_drain_deferred(NetSwitch *sw)
-{
-    unsigned int budget = SWPORT_DRAIN_MAX;
-    SwPort *s;
-
-    if (sw->draining) {
-        return;     /* the outer drain goes on with what we deferred */
-    }
-    sw->draining = true;
-    while ((s = QSIMPLEQ_FIRST(&sw->deferred))) {
-        swport_undefer(s);
-        if (!budget) {
-            trace_swport_drain_limit(s->nc.name);
-            qemu_bh_schedule(s->flush_bh);
-            continue;
-        }
-        budget--;
-        swport_flush_deferred(s);
-    }
-    sw->draining = false;
-}
-
-/*
- * @s may send again.  Resumed by swport_peer_flush(), it joins the
- * deferred ports that function drains; resumed otherwise (a port went
- * away or lost its link, possibly during a netdev's cleanup) it flushes
- * from a bottom half.
- */
-static void swport_resume(NswPort *port, void *opaque)
-{
-    SwPort *s = opaque;
-
-    if (s->sw->resuming) {
-        swport_defer(s);
-    } else {
-        qemu_bh_schedule(s->flush_bh);
-    }
-}
-
 static const NswPortOps swport_ops = {
     .can_transmit = swport_can_transmit,
     .transmit = swport_transmit,
-    .resume = swport_resume,
 };
 
 static ssize_t swport_receive(NetClientState *nc, const uint8_t *buf,
                               size_t size)
 {
     SwPort *s = swport_from_nc(nc);
-    NetSwitch *sw = s->sw;
-    ssize_t ret;
 
-    if (sw->switching) {
-        trace_swport_deferred(nc->name, size);
-        swport_defer(s);
-        return 0;
-    }
-    sw->switching = true;
-    ret = nsw_switch_input(sw->core, s->port, buf, size, netswitch_now());
-    sw->switching = false;
-
-    trace_swport_receive(nc->name, size, ret);
-    if (ret > 0 && s->capture) {
+    trace_swport_receive(nc->name, size);
+    if (s->capture) {
         nsw_pcap_write(s->capture, buf, size);
     }
-    swport_drain_deferred(sw);
-    return ret;
+    nsw_switch_input(s->sw->core, s->port, buf, size, netswitch_now());
+    netswitch_kick(s->sw);
+    return size;
 }
 
 /*
- * The device or backend connected to @s can take frames again.  The
- * ports whose frames waited for it send them now, as net_hub_flush()
- * does for a hub: from a bottom half, every frame a guest makes room for
- * would cost a main-loop wake-up and a BQL hand-over, and a receiving
- * guest's vCPU would pay for them.
+ * The device or backend connected to @nc flushed its queue: it can take
+ * frames again, so the port's queue goes out now.  As net_hub_flush() does
+ * for a hub, and not from a bottom half: that would cost every frame a
+ * guest makes room for a main-loop wake-up and a BQL hand-over.
  */
-static void swport_peer_ready(SwPort *s)
+static void swport_peer_ready(NetClientState *nc)
 {
-    NetSwitch *sw = s->sw;
+    SwPort *s = swport_from_nc(nc);
 
-    trace_swport_peer_ready(s->nc.name);
-    sw->resuming = true;
+    trace_swport_peer_ready(nc->name, nsw_port_queue_len(s->port));
     nsw_port_writable(s->port);
-    sw->resuming = false;
-    if (!sw->switching) {
-        /* else the frame being switched drains them when it is through */
-        swport_drain_deferred(sw);
-    }
-}
-
-/*
- * Unlike QEMU's own flush, no qemu_notify_event(): that wakes the main loop
- * so that backends re-poll their descriptors once their queued frames are
- * through, and the only sender into @nc's queue is the swport, which polls
- * none.  A device calls this for every frame its guest makes room for.
- */
-void swport_peer_flush(NetClientState *nc, bool purge)
-{
-    if (!qemu_net_queue_flush(nc->incoming_queue) && purge) {
-        qemu_net_queue_purge(nc->incoming_queue, nc->peer);
-    }
-    swport_peer_ready(swport_from_nc(nc->peer));
+    netswitch_kick(s->sw);
 }
 
 static void swport_link_status_changed(NetClientState *nc)
@@ -241,12 +120,10 @@ static void swport_cleanup(NetClientState *nc)
 {
     SwPort *s = swport_from_nc(nc);
 
-    swport_undefer(s);
     if (s->port) {
         nsw_port_remove(s->port);
         s->port = NULL;
     }
-    qemu_bh_delete(s->flush_bh);
     nsw_pcap_close(s->capture);
     s->sw->nports--;
     object_unref(OBJECT(s->sw));
@@ -256,12 +133,14 @@ static NetClientInfo swport_info = {
     .type = NET_CLIENT_DRIVER_SWPORT,
     .size = sizeof(SwPort),
     .receive = swport_receive,
+    .peer_ready = swport_peer_ready,
     .link_status_changed = swport_link_status_changed,
     .cleanup = swport_cleanup,
 };
 
 /* The backend named by netdev=, which must be free to connect. */
-static NetClientState *swport_find_backend(const char *id, Error **errp)
+static NetClientState *swport_find_backend(NetSwitch *sw, const char *id,
+                                           Error **errp)
 {
     NetClientState *backend = qemu_find_netdev(id);
 
@@ -278,6 +157,12 @@ static NetClientState *swport_find_backend(const char *id, Error **errp)
     if (backend->peer) {
         error_setg(errp, "netdev '%s' is already connected to '%s'", id,
                    backend->peer->name);
+        return NULL;
+    }
+    if (backend->info->type == NET_CLIENT_DRIVER_SWPORT &&
+        swport_from_nc(backend)->sw == sw) {
+        error_setg(errp, "netdev '%s' is a port of the same netswitch: "
+                   "the switch would send its frames back to itself", id);
         return NULL;
     }
     return backend;
@@ -314,6 +199,29 @@ static bool swport_configure_vlans(SwPort *s, const NetdevSwportOptions *opts,
     return true;
 }
 
+bool swport_set_queue_limits(NswPort *port, bool has_frames, uint32_t frames,
+                             bool has_bytes, uint64_t bytes, Error **errp)
+{
+    if (!has_frames) {
+        frames = nsw_port_queue_max_frames(port);
+    }
+    if (!has_bytes) {
+        bytes = nsw_port_queue_max_bytes(port);
+    }
+    if (frames < 1 || frames > NSW_QUEUE_MAX_FRAMES) {
+        error_setg(errp, "queue-frames must be between 1 and %u",
+                   NSW_QUEUE_MAX_FRAMES);
+        return false;
+    }
+    if (bytes < 1 || bytes > NSW_QUEUE_MAX_BYTES) {
+        error_setg(errp, "queue-bytes must be between 1 and %" PRIu64,
+                   (uint64_t)NSW_QUEUE_MAX_BYTES);
+        return false;
+    }
+    nsw_port_set_queue_limits(port, frames, bytes);
+    return true;
+}
+
 int net_init_swport(const Netdev *netdev, const char *name,
                     NetClientState *peer, Error **errp)
 {
@@ -330,7 +238,7 @@ int net_init_swport(const Netdev *netdev, const char *name,
         return -1;
     }
     if (opts->netdev) {
-        backend = swport_find_backend(opts->netdev, errp);
+        backend = swport_find_backend(sw, opts->netdev, errp);
         if (!backend) {
             return -1;
         }
@@ -340,7 +248,6 @@ int net_init_swport(const Netdev *netdev, const char *name,
     s = swport_from_nc(nc);
     s->sw = NETSWITCH(object_ref(OBJECT(sw)));
     sw->nports++;
-    s->flush_bh = qemu_bh_new(swport_flush_bh, s);
     s->port = nsw_port_add(sw->core, name, &swport_ops, s);
     if (!s->port) {
         error_setg(errp, "netswitch '%s' already has a port '%s'",
@@ -351,6 +258,11 @@ int net_init_swport(const Netdev *netdev, const char *name,
         goto fail;
     }
     nsw_port_set_hairpin(s->port, opts->has_hairpin && opts->hairpin);
+    if (!swport_set_queue_limits(s->port, opts->has_queue_frames,
+                                 opts->queue_frames, opts->has_queue_bytes,
+                                 opts->queue_bytes, errp)) {
+        goto fail;
+    }
     if (opts->capture) {
         s->capture = nsw_pcap_open(opts->capture, errp);
         if (!s->capture) {
@@ -365,24 +277,11 @@ fail:
     return -1;
 }
 
-void swport_fill_info(NswPort *port, NetswitchPortInfo *info)
+static NetswitchDrops *swport_drops(const NswPortStats *st)
 {
-    SwPort *s = nsw_port_opaque(port);
-    const NswPortStats *st = nsw_port_stats(port);
     NetswitchDrops *drops = g_new0(NetswitchDrops, 1);
 
-    info->name = g_strdup(nsw_port_name(port));
-    info->peer = s->nc.peer ? g_strdup(s->nc.peer->name) : NULL;
-    info->link_up = nsw_port_link_up(port);
-    info->pvid = nsw_port_pvid(port);
-    info->vlans = nsw_vlan_set_format(nsw_port_allowed_vlans(port));
-    info->hairpin = nsw_port_hairpin(port);
-    info->rx_packets = st->rx_packets;
-    info->rx_bytes = st->rx_bytes;
-    info->tx_packets = st->tx_packets;
-    info->tx_bytes = st->tx_bytes;
-
-    drops->no_buffer = st->drops[NSW_DROP_NO_BUFFER];
+    drops->queue_full = st->drops[NSW_DROP_QUEUE_FULL];
     drops->vlan_filtered = st->drops[NSW_DROP_VLAN_FILTERED];
     drops->runt = st->drops[NSW_DROP_RUNT];
     drops->oversize = st->drops[NSW_DROP_OVERSIZE];
@@ -390,5 +289,36 @@ void swport_fill_info(NswPort *port, NetswitchPortInfo *info)
     drops->link_down = st->drops[NSW_DROP_LINK_DOWN];
     drops->hairpin = st->drops[NSW_DROP_HAIRPIN];
     drops->tx_error = st->drops[NSW_DROP_TX_ERROR];
-    info->drops = drops;
+    return drops;
+}
+
+void swport_fill_counters(const NswPortStats *st, NetswitchCounters *c)
+{
+    c->rx_packets = st->rx_packets;
+    c->rx_bytes = st->rx_bytes;
+    c->rx_dropped = st->rx_dropped;
+    c->forwarded = st->forwarded;
+    c->tx_packets = st->tx_packets;
+    c->tx_bytes = st->tx_bytes;
+    c->tx_dropped = st->tx_dropped;
+    c->drops = swport_drops(st);
+}
+
+void swport_fill_info(NswPort *port, NetswitchPortInfo *info)
+{
+    SwPort *s = nsw_port_opaque(port);
+
+    info->name = g_strdup(nsw_port_name(port));
+    info->peer = s->nc.peer ? g_strdup(s->nc.peer->name) : NULL;
+    info->link_up = nsw_port_link_up(port);
+    info->pvid = nsw_port_pvid(port);
+    info->vlans = nsw_vlan_set_format(nsw_port_allowed_vlans(port));
+    info->hairpin = nsw_port_hairpin(port);
+    swport_fill_counters(nsw_port_stats(port),
+                         qapi_NetswitchPortInfo_base(info));
+    info->queue_len = nsw_port_queue_len(port);
+    info->queue_bytes = nsw_port_queue_bytes(port);
+    info->queue_high_water = nsw_port_stats(port)->queue_high_water;
+    info->queue_max_frames = nsw_port_queue_max_frames(port);
+    info->queue_max_bytes = nsw_port_queue_max_bytes(port);
 }

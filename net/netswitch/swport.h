@@ -9,7 +9,7 @@
 #ifndef NET_NETSWITCH_SWPORT_H
 #define NET_NETSWITCH_SWPORT_H
 
-#include "qemu/queue.h"
+#include "qemu/main-loop.h"
 #include "qom/object.h"
 #include "net/net.h"
 #include "net/netswitch-core.h"
@@ -30,13 +30,8 @@ struct NetSwitch {
 
     NswSwitch *core;            /* from user_creatable complete on */
     unsigned int nports;
-    /* a frame is being switched: frames that arrive meanwhile wait */
-    bool switching;
-    /* the ports whose frames waited, switched once the frame is through */
-    QSIMPLEQ_HEAD(, SwPort) deferred;
-    bool draining;
-    /* swport_peer_flush() is resuming ports: they join the deferred ones */
-    bool resuming;
+    /* the core's work left for later (nsw_switch_has_pending()) */
+    QEMUBH *pending_bh;
 };
 
 /* The netswitch object called @id, or NULL with @errp set. */
@@ -49,14 +44,15 @@ int64_t netswitch_now(void);
 int net_init_swport(const Netdev *netdev, const char *name,
                     NetClientState *peer, Error **errp);
 
-/*
- * qemu_flush_or_purge_queued_packets() for @nc, whose peer is a swport:
- * @nc can take frames again.  Delivers the frames queued for @nc, then
- * those that wait in the switch for it.
- */
-void swport_peer_flush(NetClientState *nc, bool purge);
+/* Schedule the core's pending work if it has some (netswitch.c) */
+void netswitch_kick(NetSwitch *sw);
 
 /* For the monitor: fill @info with the port behind @port. */
 void swport_fill_info(NswPort *port, NetswitchPortInfo *info);
+void swport_fill_counters(const NswPortStats *st, NetswitchCounters *c);
+
+/* Set @port's queue limits; the ones not given stay.  False: @errp set */
+bool swport_set_queue_limits(NswPort *port, bool has_frames, uint32_t frames,
+                             bool has_bytes, uint64_t bytes, Error **errp);
 
 #endif /* NET_NETSWITCH_SWPORT_H */

@@ -513,7 +513,10 @@ static void test_monitor(void)
     text = qtest_hmp(s.qts, "info netswitch sw0");
     g_assert(strstr(text, "netswitch sw0: policy bridge, ageing-time 300 s"));
     g_assert(strstr(text, "port p0: peer b0, link up"));
-    g_assert(strstr(text, "rx 1 packets 64 bytes, tx 0 packets 0 bytes"));
+    g_assert(strstr(text, "rx 1 packets 64 bytes (0 dropped), forwarded 1,"
+                    " tx 0 packets 0 bytes (0 dropped)"));
+    g_assert(strstr(text, "queue 0 frames 0 bytes (max 1024 frames 524288"
+                    " bytes), high water 0 frames"));
     g_assert(strstr(text, "52:54:00:00:00:0a"));
 
     g_free(text);
@@ -751,6 +754,266 @@ static void test_capture(void)
     unlink(path);
 }
 
+/*
+ * Egress queues and accounting
+ */
+
+/* query-netswitch's entry for sw0 (unref it) */
+static QDict *switch_info(Switch *s)
+{
+    QDict *resp = qtest_qmp(s->qts, "{'execute': 'query-netswitch',"
+                            " 'arguments': {'id': 'sw0'}}");
+    QDict *sw = qobject_to(QDict, qlist_peek(qdict_get_qlist(resp, "return")));
+
+    qobject_ref(sw);
+    qobject_unref(resp);
+    return sw;
+}
+
+/*
+ * The accounting invariant, from query-netswitch alone: every copy sent
+ * toward a port was sent, dropped, or waits in the port's queue.  Returns
+ * the frames still queued.
+ */
+static uint64_t assert_accounted(Switch *s)
+{
+    QDict *sw = switch_info(s);
+    QDict *gone = qdict_get_qdict(sw, "removed-ports");
+    uint64_t forwarded = qdict_get_int(gone, "forwarded");
+    uint64_t ended = qdict_get_int(gone, "tx-packets") +
+                     qdict_get_int(gone, "tx-dropped");
+    uint64_t queued = 0;
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(sw, "ports"), e) {
+        QDict *p = qobject_to(QDict, qlist_entry_obj(e));
+
+        forwarded += qdict_get_int(p, "forwarded");
+        ended += qdict_get_int(p, "tx-packets") +
+                 qdict_get_int(p, "tx-dropped");
+        queued += qdict_get_int(p, "queue-len");
+    }
+    g_assert_cmpuint(forwarded, ==, ended + queued);
+    qobject_unref(sw);
+    return queued;
+}
+
+/* Run a QMP command, which must fail. */
+static void G_GNUC_PRINTF(2, 3) qmp_assert_error(Switch *s, const char *fmt,
+                                                 ...)
+{
+    va_list ap;
+    QDict *resp;
+
+    va_start(ap, fmt);
+    resp = qtest_vqmp(s->qts, fmt, ap);
+    va_end(ap);
+    g_assert(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+}
+
+/* Read and count whole frames from @fd until it would block. */
+static void drain_frames(int fd, GByteArray *pending, uint64_t *frames)
+{
+    uint8_t buf[65536];
+    ssize_t n;
+
+    while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+        g_byte_array_append(pending, buf, n);
+    }
+    while (pending->len >= 4) {
+        uint32_t be_len;
+        size_t len;
+
+        memcpy(&be_len, pending->data, 4);
+        len = ntohl(be_len);
+        if (pending->len < 4 + len) {
+            break;
+        }
+        g_byte_array_remove_range(pending, 0, 4 + len);
+        (*frames)++;
+    }
+}
+
+/*
+ * Write @buf to @fd; while it would block, read what port @fast sends so
+ * that the switch can go on delivering to it.
+ */
+static void write_pumping(int fd, const void *buf, size_t len, int fast,
+                          GByteArray *pending, uint64_t *frames)
+{
+    const uint8_t *p = buf;
+
+    while (len) {
+        ssize_t n = send(fd, p, len, MSG_DONTWAIT);
+
+        if (n < 0 && errno == EAGAIN) {
+            GPollFD pfd[2] = {
+                { .fd = fd, .events = G_IO_OUT },
+                { .fd = fast, .events = G_IO_IN },
+            };
+
+            g_assert_cmpint(g_poll(pfd, 2, 10000), >, 0);
+            drain_frames(fast, pending, frames);
+            continue;
+        }
+        g_assert_cmpint(n, >, 0);
+        p += n;
+        len -= n;
+    }
+}
+
+/*
+ * One port whose backend never reads (p1) must not hold up the others: p0
+ * sends a million frames alternately to p1 and p2, and p2 gets every one
+ * of its own while p1's excess is dropped and counted as queue-full; then
+ * the accounting invariant holds, from query-netswitch alone.
+ */
+static void test_stuck_port_isolated(void)
+{
+    const int n = 1000000;
+    Switch s;
+    uint8_t f1[64], f2[64];
+    uint32_t be_len = htonl(64);
+    g_autoptr(GByteArray) pending = g_byte_array_new();
+    uint64_t fast = 0, stuck_tx, stuck_full, queued;
+    int i;
+
+    /*
+     * p2's queue holds all its frames, so that how fast this test reads
+     * them cannot matter; p1 has the default queue.
+     */
+    switch_start(&s, "policy=bridge", 3, (const char *const[]) {
+                     NULL, NULL, "queue-frames=100000,queue-bytes=67108864" });
+    /* p1 has MAC_B, p2 MAC_C */
+    make_frame(f1, MAC_BCAST, MAC_B, 64);
+    inject(&s, 1, f1, 64);
+    make_frame(f2, MAC_BCAST, MAC_C, 64);
+    inject(&s, 2, f2, 64);
+    take(&s, 0, f1, sizeof(f1));
+    take(&s, 0, f2, sizeof(f2));
+    take(&s, 2, f1, sizeof(f1));
+    /* p1's socket gets the flood from p2 and then nothing is ever read */
+
+    make_frame(f1, MAC_B, MAC_A, 64);
+    make_frame(f2, MAC_C, MAC_A, 64);
+    for (i = 0; i < n; i++) {
+        write_pumping(s.fd[0], &be_len, 4, s.fd[2], pending, &fast);
+        write_pumping(s.fd[0], i % 2 ? f2 : f1, 64, s.fd[2], pending, &fast);
+        drain_frames(s.fd[2], pending, &fast);
+    }
+    /* wait for the switch to take them all, reading p2 meanwhile */
+    while (port_counter(&s, 0, "rx-packets") < n + 0ULL) {
+        drain_frames(s.fd[2], pending, &fast);
+    }
+    while (fast < n / 2) {
+        GPollFD pfd = { .fd = s.fd[2], .events = G_IO_IN };
+
+        g_assert_cmpint(g_poll(&pfd, 1, 10000), ==, 1);
+        drain_frames(s.fd[2], pending, &fast);
+    }
+    g_assert_cmpuint(fast, ==, n / 2);
+    g_assert_cmpuint(port_drops(&s, 2, "queue-full"), ==, 0);
+
+    /* p1 took what its socket held, its queue is full, the rest counted */
+    stuck_tx = port_counter(&s, 1, "tx-packets");
+    stuck_full = port_drops(&s, 1, "queue-full");
+    queued = port_counter(&s, 1, "queue-len");
+    g_assert_cmpuint(stuck_full, >, 0);
+    g_assert_cmpuint(queued, ==, port_counter(&s, 1, "queue-high-water"));
+    g_assert_cmpuint(stuck_tx + stuck_full + queued, ==, n / 2 + 1);
+    g_assert_cmpuint(assert_accounted(&s), ==, queued);
+
+    /* Link down: the queue is dropped and counted, nothing in between */
+    qtest_qmp_assert_success(s.qts, "{'execute': 'set_link',"
+                             " 'arguments': {'name': 'p1', 'up': false}}");
+    g_assert_cmpuint(port_drops(&s, 1, "link-down"), ==, queued);
+    g_assert_cmpuint(assert_accounted(&s), ==, 0);
+    switch_stop(&s);
+}
+
+/*
+ * Queue limits are per port, set with -netdev and at run time, and
+ * shown by query-netswitch; a deleted port's queue counts in
+ * removed-ports.  p1's socket is never read, so it fills and p1 queues.
+ */
+static void test_queue_limits(void)
+{
+    static const char *const opts[2] = { NULL, "queue-frames=3" };
+    const int n = 400;
+    Switch s;
+    uint8_t f[1514];
+    uint64_t tx, full, dropped;
+    QDict *sw;
+    int i;
+
+    switch_start(&s, "policy=hub", 2, opts);
+    g_assert_cmpuint(port_counter(&s, 0, "queue-max-frames"), ==, 1024);
+    g_assert_cmpuint(port_counter(&s, 0, "queue-max-bytes"), ==, 512 * 1024);
+    g_assert_cmpuint(port_counter(&s, 1, "queue-max-frames"), ==, 3);
+
+    qtest_qmp_assert_success(s.qts, "{'execute': 'netswitch-port-set',"
+                             " 'arguments': {'id': 'sw0', 'port': 'p1',"
+                             " 'queue-frames': 5, 'queue-bytes': 3100}}");
+    g_assert_cmpuint(port_counter(&s, 1, "queue-max-frames"), ==, 5);
+    g_assert_cmpuint(port_counter(&s, 1, "queue-max-bytes"), ==, 3100);
+    make_frame(f, MAC_BCAST, MAC_A, sizeof(f));
+    for (i = 0; i < n; i++) {
+        inject(&s, 0, f, sizeof(f));
+    }
+    /* two frames of 1514 bytes fit in 3100 */
+    g_assert_cmpuint(port_counter(&s, 1, "queue-len"), ==, 2);
+    g_assert_cmpuint(port_counter(&s, 1, "queue-bytes"), ==, 2 * 1514);
+    tx = port_counter(&s, 1, "tx-packets");
+    full = port_drops(&s, 1, "queue-full");
+    g_assert_cmpuint(full, >, 0);
+    g_assert_cmpuint(tx + full + 2, ==, n);
+    g_assert_cmpuint(assert_accounted(&s), ==, 2);
+
+    dropped = port_counter(&s, 1, "tx-dropped") + 2;
+    qtest_qmp_assert_success(s.qts, "{'execute': 'netdev_del',"
+                             " 'arguments': {'id': 'p1'}}");
+    sw = switch_info(&s);
+    g_assert_cmpuint(qdict_get_int(qdict_get_qdict(sw, "removed-ports"),
+                                   "tx-dropped"), ==, dropped);
+    qobject_unref(sw);
+    g_assert_cmpuint(assert_accounted(&s), ==, 0);
+
+    qmp_assert_error(&s, "{'execute': 'netswitch-port-set',"
+                     " 'arguments': {'id': 'sw0', 'port': 'p0',"
+                     " 'queue-frames': 0}}");
+    qmp_assert_error(&s, "{'execute': 'netswitch-port-set',"
+                     " 'arguments': {'id': 'sw0', 'port': 'p1'}}");
+    switch_stop(&s);
+}
+
+/* A port whose backend is a port of the same switch is refused. */
+static void test_self_loop_refused(void)
+{
+    Switch s;
+    QDict *resp;
+
+    switch_start(&s, NULL, 1, NULL);
+    qtest_qmp_assert_success(s.qts, "{'execute': 'netdev_add', 'arguments':"
+                             " {'type': 'swport', 'id': 'q0',"
+                             "  'switch': 'sw0'}}");
+    resp = qtest_qmp(s.qts, "{'execute': 'netdev_add', 'arguments':"
+                     " {'type': 'swport', 'id': 'q1', 'switch': 'sw0',"
+                     "  'netdev': 'q0'}}");
+    g_assert(qdict_haskey(resp, "error"));
+    g_assert(strstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
+                    "same netswitch"));
+    qobject_unref(resp);
+
+    /* a port of another switch is a cable between two switches: fine */
+    qtest_qmp_assert_success(s.qts, "{'execute': 'object-add', 'arguments':"
+                             " {'qom-type': 'netswitch', 'id': 'sw1'}}");
+    qtest_qmp_assert_success(s.qts, "{'execute': 'netdev_add', 'arguments':"
+                             " {'type': 'swport', 'id': 'r0', 'switch': 'sw1',"
+                             "  'netdev': 'q0'}}");
+    switch_stop(&s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -769,6 +1032,10 @@ int main(int argc, char **argv)
     qtest_add_func("/netswitch/vm-stopped", test_vm_stopped);
     qtest_add_func("/netswitch/capture", test_capture);
     qtest_add_func("/netswitch/slirp-port", test_slirp_port);
+    qtest_add_func("/netswitch/queue/stuck-port-isolated",
+                   test_stuck_port_isolated);
+    qtest_add_func("/netswitch/queue/limits", test_queue_limits);
+    qtest_add_func("/netswitch/self-loop-refused", test_self_loop_refused);
 
     return g_test_run();
 }

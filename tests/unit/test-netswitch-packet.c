@@ -123,9 +123,11 @@ static void test_wrap(void)
     kept = nsw_packet_ref(&wrapper);
     g_assert(kept != &wrapper);
     g_assert(nsw_packet_data(kept) != frame);
-    g_assert_false(nsw_packet_is_shared(kept));
-    again = nsw_packet_ref(kept);
+    /* Everyone who keeps it shares the one copy */
+    again = nsw_packet_ref(&wrapper);
     g_assert(again == kept);
+    g_assert_true(nsw_packet_is_shared(kept));
+    nsw_packet_unwrap(&wrapper);
     memset(frame, 0, sizeof(frame));
     make_untagged(expected, sizeof(expected));
     g_assert_cmpmem(nsw_packet_data(kept), nsw_packet_len(kept),

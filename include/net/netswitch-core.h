@@ -59,6 +59,8 @@ typedef struct NswSwitch NswSwitch;
 typedef struct NswPort NswPort;
 typedef struct NswPolicy NswPolicy;
 
+#define NSW_NS_PER_SEC          1000000000LL
+
 /* 802.1Q */
 #define NSW_VLAN_TPID           0x8100
 #define NSW_VLAN_TAG_LEN        4
@@ -211,6 +213,9 @@ void nsw_mac_table_set_ageing(NswMacTable *table, int64_t ageing_ns);
 int64_t nsw_mac_table_ageing(const NswMacTable *table);
 /* Entries stored, including aged ones nsw_mac_table_age() has not removed */
 unsigned int nsw_mac_table_count(const NswMacTable *table);
+/* The same, of one port */
+unsigned int nsw_mac_table_port_count(const NswMacTable *table,
+                                      unsigned int port);
 
 NswLearnResult nsw_mac_table_learn(NswMacTable *table, const uint8_t *mac,
                                    uint16_t vid, unsigned int port,
@@ -225,6 +230,35 @@ unsigned int nsw_mac_table_age(NswMacTable *table, int64_t now_ns);
 unsigned int nsw_mac_table_flush(NswMacTable *table);
 unsigned int nsw_mac_table_flush_port(NswMacTable *table, unsigned int port);
 unsigned int nsw_mac_table_flush_vlan(NswMacTable *table, uint16_t vid);
+
+/*
+ * Token bucket: at most @burst units at once, refilled at @rate units per
+ * second of the caller's clock.  Units are bytes for rates and policers,
+ * frames for storm control.  A full bucket lets one unit of any size
+ * through (and goes into debt), so that nothing larger than the burst
+ * waits forever.
+ */
+#define NSW_TB_MAX_RATE     (1ull << 40)    /* units per second */
+#define NSW_TB_MAX_BURST    (1ull << 30)    /* units */
+
+typedef struct NswTokenBucket {
+    uint64_t rate;              /* 0: no limit */
+    uint64_t burst;
+    int64_t tokens;             /* in units x 10^9 (unit-nanoseconds) */
+    int64_t last_ns;
+} NswTokenBucket;
+
+/* @rate 0 turns the limit off; else 1..NSW_TB_MAX_RATE, burst 1..MAX_BURST */
+void nsw_tb_init(NswTokenBucket *tb, uint64_t rate, uint64_t burst,
+                 int64_t now_ns);
+static inline bool nsw_tb_enabled(const NswTokenBucket *tb)
+{
+    return tb->rate != 0;
+}
+/* Take @units if the bucket allows them now; false leaves it as it was. */
+bool nsw_tb_take(NswTokenBucket *tb, uint64_t units, int64_t now_ns);
+/* Nanoseconds until nsw_tb_take(@units) will succeed (0: now) */
+int64_t nsw_tb_wait_ns(NswTokenBucket *tb, uint64_t units, int64_t now_ns);
 
 /*
  * Ports and statistics
@@ -246,6 +280,10 @@ typedef enum NswDropReason {
     NSW_DROP_LINK_DOWN,         /* ingress or egress port is down */
     NSW_DROP_HAIRPIN,           /* ingress: destination is on that port */
     NSW_DROP_TX_ERROR,          /* egress: transmit callback failed */
+    NSW_DROP_POLICED,           /* ingress: over the port's policing rate */
+    NSW_DROP_STORM,             /* ingress: a flood over the storm limit */
+    NSW_DROP_MAC_LIMIT,         /* ingress: new source over the MAC limit */
+    NSW_DROP_SPOOFED,           /* ingress: source not in the allowed list */
     NSW_DROP__MAX,
 } NswDropReason;
 
@@ -266,6 +304,11 @@ typedef struct NswPortStats {
 
 /* Callbacks of a port's owner; @opaque is the one given to nsw_port_add(). */
 typedef struct NswPortOps {
+    /*
+     * Loop protection took the port's link down (nsw_switch_set_flap_limit):
+     * @mac moved to it too often.  NULL: not told.
+     */
+    void (*loop_detected)(NswPort *port, const uint8_t *mac, void *opaque);
     /* May the switch transmit now?  NULL: always. */
     bool (*can_transmit)(NswPort *port, void *opaque);
     /*
@@ -338,6 +381,51 @@ size_t nsw_port_queue_bytes(const NswPort *port);
  * (link-down).  While down, frames from and to it are dropped (link-down).
  */
 void nsw_port_set_link(NswPort *port, bool up);
+
+/*
+ * Port policies; each costs nothing while off (rate or limit 0).
+ *
+ * Shaping: frames leave the port at most @rate bits per second with
+ * bursts of @burst bytes; frames over the rate wait in the queue.  The
+ * glue must call nsw_switch_run_timers() at nsw_switch_next_timer().
+ * Policing: frames the port sends into the switch beyond @rate bits per
+ * second (bursts of @burst bytes) are dropped (policed).
+ * Storm control: broadcast, multicast and unknown unicast frames the port
+ * sends beyond @pps per second are dropped (storm).
+ * MAC limit: frames from a new source address once @max addresses are
+ * learnt on the port are dropped (mac-limit), and it is not learnt.
+ * Allowed sources: with @n > 0 addresses, frames from any other source are
+ * dropped (spoofed).
+ */
+#define NSW_RATE_MAX        (NSW_TB_MAX_RATE * 8)   /* bits per second */
+#define NSW_STORM_MAX_PPS   NSW_TB_MAX_BURST
+/* @rate: 0, or 8 to NSW_RATE_MAX; @burst: 1 to NSW_TB_MAX_BURST */
+void nsw_port_set_shaper(NswPort *port, uint64_t rate, uint64_t burst);
+void nsw_port_set_policer(NswPort *port, uint64_t rate, uint64_t burst);
+/* @pps: 0 to NSW_STORM_MAX_PPS */
+void nsw_port_set_storm_limit(NswPort *port, uint64_t pps);
+void nsw_port_set_max_macs(NswPort *port, unsigned int max);
+void nsw_port_set_allowed_macs(NswPort *port, const uint8_t (*macs)[6],
+                               unsigned int n);
+/* Their current settings: rates in bits per second, bursts in bytes */
+void nsw_port_get_shaper(const NswPort *port, uint64_t *rate,
+                         uint64_t *burst);
+void nsw_port_get_policer(const NswPort *port, uint64_t *rate,
+                          uint64_t *burst);
+uint64_t nsw_port_storm_limit(const NswPort *port);
+unsigned int nsw_port_max_macs(const NswPort *port);
+unsigned int nsw_port_allowed_macs(const NswPort *port,
+                                   const uint8_t (**macs)[6]);
+
+/*
+ * Loop protection: a port to which MAC addresses move more than @moves
+ * times within one second has its link taken down, and its owner is told
+ * (loop_detected).  Two switches cabled into a loop make every broadcast
+ * address flap between the two cables.  0: off.
+ */
+#define NSW_FLAP_LIMIT_DEFAULT      100
+void nsw_switch_set_flap_limit(NswSwitch *sw, unsigned int moves);
+unsigned int nsw_switch_flap_limit(const NswSwitch *sw);
 bool nsw_port_link_up(const NswPort *port);
 
 /*
@@ -373,7 +461,14 @@ void nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
                       size_t len, int64_t now_ns);
 
 /* The owner of @port can transmit again: send what its queue holds. */
-void nsw_port_writable(NswPort *port);
+void nsw_port_writable(NswPort *port, int64_t now_ns);
+
+/*
+ * When a shaped port may send again: the glue calls
+ * nsw_switch_run_timers() then (INT64_MAX: no timer needed).
+ */
+int64_t nsw_switch_next_timer(const NswSwitch *sw);
+void nsw_switch_run_timers(NswSwitch *sw, int64_t now_ns);
 
 /*
  * Is work left for later: frames in the backlog, or queues to send, that
@@ -446,6 +541,12 @@ void nsw_port_output(NswPort *in, NswPort *out, NswPacket *pkt);
  */
 void nsw_switch_unicast(NswSwitch *sw, NswPort *in, NswPort *out,
                         NswPacket *pkt);
+
+/*
+ * May @in flood a frame now?  False after counting a storm drop: the
+ * policy must drop the frame.  nsw_switch_flood() asks it itself.
+ */
+bool nsw_port_flood_allowed(NswPort *in);
 
 /* Send @pkt to every port but @in (and to @in if it is a hairpin). */
 void nsw_switch_flood(NswSwitch *sw, NswPort *in, NswPacket *pkt);

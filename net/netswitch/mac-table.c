@@ -41,6 +41,7 @@ struct NswMacTable {
     /* Latest learning time: no entry is stamped earlier than the last */
     int64_t latest_ns;
     QTAILQ_HEAD(, NswMacEntry) lru;     /* least recently seen first */
+    GArray *per_port;           /* unsigned int: entries of each port */
 };
 
 static uint64_t mac_key(const uint8_t *mac, uint16_t vid)
@@ -79,8 +80,17 @@ static NswMacEntry *find_entry(const NswMacTable *table, uint64_t key)
     return NULL;
 }
 
+static unsigned int *port_count(NswMacTable *table, unsigned int port)
+{
+    if (port >= table->per_port->len) {
+        g_array_set_size(table->per_port, port + 1);
+    }
+    return &g_array_index(table->per_port, unsigned int, port);
+}
+
 static void remove_entry(NswMacTable *table, NswMacEntry *e)
 {
+    (*port_count(table, e->port))--;
     QLIST_REMOVE(e, hash_link);
     QTAILQ_REMOVE(&table->lru, e, lru_link);
     table->count--;
@@ -106,6 +116,7 @@ NswMacTable *nsw_mac_table_new(unsigned int max_entries, int64_t ageing_ns)
     NswMacTable *table = g_new0(NswMacTable, 1);
 
     QTAILQ_INIT(&table->lru);
+    table->per_port = g_array_new(false, true, sizeof(unsigned int));
     table->seed = (uint64_t)g_random_int() << 32 | g_random_int();
     table->ageing_ns = ageing_ns;
     table->latest_ns = INT64_MIN;
@@ -116,6 +127,7 @@ NswMacTable *nsw_mac_table_new(unsigned int max_entries, int64_t ageing_ns)
 void nsw_mac_table_free(NswMacTable *table)
 {
     nsw_mac_table_flush(table);
+    g_array_free(table->per_port, true);
     g_free(table->buckets);
     g_free(table);
 }
@@ -150,6 +162,13 @@ int64_t nsw_mac_table_ageing(const NswMacTable *table)
 unsigned int nsw_mac_table_count(const NswMacTable *table)
 {
     return table->count;
+}
+
+unsigned int nsw_mac_table_port_count(const NswMacTable *table,
+                                      unsigned int port)
+{
+    return port < table->per_port->len ?
+           g_array_index(table->per_port, unsigned int, port) : 0;
 }
 
 static NswMacEntry *add_entry(NswMacTable *table, uint64_t key)
@@ -196,14 +215,18 @@ NswLearnResult nsw_mac_table_learn(NswMacTable *table, const uint8_t *mac,
     if (!e) {
         e = add_entry(table, key);
         result = NSW_LEARN_NEW;
-    } else if (entry_expired(table, e, now_ns)) {
-        result = NSW_LEARN_NEW;
-    } else if (e->port != port) {
-        result = NSW_LEARN_MOVED;
     } else {
-        result = NSW_LEARN_REFRESHED;
+        if (entry_expired(table, e, now_ns)) {
+            result = NSW_LEARN_NEW;
+        } else if (e->port != port) {
+            result = NSW_LEARN_MOVED;
+        } else {
+            result = NSW_LEARN_REFRESHED;
+        }
+        (*port_count(table, e->port))--;
     }
     e->port = port;
+    (*port_count(table, port))++;
     touch_entry(table, e, now_ns);
     return result;
 }

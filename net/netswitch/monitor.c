@@ -46,6 +46,7 @@ static NetswitchInfo *netswitch_info(NetSwitch *sw)
     info->policy = sw->policy;
     info->ageing_time = sw->ageing_time;
     info->max_entries = sw->max_entries;
+    info->flap_limit = sw->flap_limit;
     while ((port = nsw_switch_next_port(sw->core, port))) {
         NetswitchPortInfo *pi = g_new0(NetswitchPortInfo, 1);
 
@@ -117,24 +118,23 @@ void qmp_netswitch_mac_flush(const char *id, Error **errp)
     object_child_foreach(object_get_objects_root(), netswitch_flush_one, NULL);
 }
 
-void qmp_netswitch_port_set(const char *id, const char *port,
-                            bool has_queue_frames, uint32_t queue_frames,
-                            bool has_queue_bytes, uint64_t queue_bytes,
-                            Error **errp)
+void qmp_netswitch_port_set(NetswitchPortSet *arg, Error **errp)
 {
-    NetSwitch *sw = netswitch_find(id, errp);
-    NswPort *p;
+    NetSwitch *sw = netswitch_find(arg->id, errp);
+    NswPort *port;
 
     if (!sw) {
         return;
     }
-    p = sw->core ? nsw_switch_find_port(sw->core, port) : NULL;
-    if (!p) {
-        error_setg(errp, "netswitch '%s' has no port '%s'", id, port);
+    port = sw->core ? nsw_switch_find_port(sw->core, arg->port) : NULL;
+    if (!port) {
+        error_setg(errp, "netswitch '%s' has no port '%s'", arg->id,
+                   arg->port);
         return;
     }
-    swport_set_queue_limits(p, has_queue_frames, queue_frames,
-                            has_queue_bytes, queue_bytes, errp);
+    if (swport_apply_settings(port, qapi_NetswitchPortSet_base(arg), errp)) {
+        netswitch_kick(sw);
+    }
 }
 
 static void hmp_print_drops(Monitor *mon, const NetswitchDrops *d)
@@ -143,9 +143,39 @@ static void hmp_print_drops(Monitor *mon, const NetswitchDrops *d)
                    " vlan-filtered %" PRIu64 " runt %" PRIu64
                    " oversize %" PRIu64 " invalid-source %" PRIu64
                    " link-down %" PRIu64 " hairpin %" PRIu64
-                   " tx-error %" PRIu64 "\n",
+                   " tx-error %" PRIu64 "\n"
+                   "             policed %" PRIu64 " storm %" PRIu64
+                   " mac-limit %" PRIu64 " spoofed %" PRIu64 "\n",
                    d->queue_full, d->vlan_filtered, d->runt, d->oversize,
-                   d->invalid_source, d->link_down, d->hairpin, d->tx_error);
+                   d->invalid_source, d->link_down, d->hairpin, d->tx_error,
+                   d->policed, d->storm, d->mac_limit, d->spoofed);
+}
+
+/* The port policies that are on, one line, or nothing */
+static void hmp_print_policies(Monitor *mon, const NetswitchPortInfo *p)
+{
+    g_autoptr(GString) line = g_string_new("");
+
+    if (p->rate) {
+        g_string_append_printf(line, " rate %" PRIu64 " bit/s burst %" PRIu64,
+                               p->rate, p->burst);
+    }
+    if (p->police_rate) {
+        g_string_append_printf(line, " police %" PRIu64 " bit/s burst %"
+                               PRIu64, p->police_rate, p->police_burst);
+    }
+    if (p->storm_pps) {
+        g_string_append_printf(line, " storm %" PRIu64 " pps", p->storm_pps);
+    }
+    if (p->max_macs) {
+        g_string_append_printf(line, " max-macs %u", p->max_macs);
+    }
+    if (*p->allowed_macs) {
+        g_string_append_printf(line, " allowed-macs %s", p->allowed_macs);
+    }
+    if (line->len) {
+        monitor_printf(mon, "      policies:%s\n", line->str);
+    }
 }
 
 static void hmp_print_port(Monitor *mon, const NetswitchPortInfo *p,
@@ -169,6 +199,7 @@ static void hmp_print_port(Monitor *mon, const NetswitchPortInfo *p,
                    "frames %" PRIu64 " bytes), high water %u frames\n",
                    p->queue_len, p->queue_bytes, p->queue_max_frames,
                    p->queue_max_bytes, p->queue_high_water);
+    hmp_print_policies(mon, p);
     hmp_print_drops(mon, p->drops);
 }
 
@@ -179,8 +210,9 @@ static void hmp_print_switch(Monitor *mon, const NetswitchInfo *sw)
     bool vlans = sw->policy == NETSWITCH_POLICY_VLAN;
 
     monitor_printf(mon, "netswitch %s: policy %s, ageing-time %u s, "
-                   "max-entries %u\n", sw->id, NetswitchPolicy_str(sw->policy),
-                   sw->ageing_time, sw->max_entries);
+                   "max-entries %u, flap-limit %u\n", sw->id,
+                   NetswitchPolicy_str(sw->policy), sw->ageing_time,
+                   sw->max_entries, sw->flap_limit);
     for (p = sw->ports; p; p = p->next) {
         hmp_print_port(mon, p->value, vlans);
     }

@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  *   -object netswitch,id=sw0[,policy=hub|bridge|vlan][,ageing-time=S]
- *                            [,max-entries=N]
+ *                            [,max-entries=N][,flap-limit=N]
  *
  * The object owns an NswSwitch (net/netswitch-core.h); its ports are
  * swport netdevs (swport.c) that name it with switch=sw0.  MAC ageing runs
@@ -47,10 +47,30 @@ static void netswitch_pending_bh(void *opaque)
     netswitch_kick(sw);
 }
 
+static void netswitch_timer_cb(void *opaque)
+{
+    NetSwitch *sw = opaque;
+
+    sw->timer_deadline = INT64_MAX;
+    nsw_switch_run_timers(sw->core, netswitch_now());
+    netswitch_kick(sw);
+}
+
 void netswitch_kick(NetSwitch *sw)
 {
+    int64_t deadline = nsw_switch_next_timer(sw->core);
+
     if (nsw_switch_has_pending(sw->core)) {
         qemu_bh_schedule(sw->pending_bh);
+    }
+    /* Only shaped ports need the timer; re-arm it only when it moves */
+    if (deadline != sw->timer_deadline) {
+        sw->timer_deadline = deadline;
+        if (deadline == INT64_MAX) {
+            timer_del(sw->timer);
+        } else {
+            timer_mod(sw->timer, deadline);
+        }
     }
 }
 
@@ -127,6 +147,29 @@ static void netswitch_set_max_entries(Object *obj, Visitor *v,
     }
 }
 
+static void netswitch_get_flap_limit(Object *obj, Visitor *v,
+                                     const char *name, void *opaque,
+                                     Error **errp)
+{
+    visit_type_uint32(v, name, &NETSWITCH(obj)->flap_limit, errp);
+}
+
+static void netswitch_set_flap_limit(Object *obj, Visitor *v,
+                                     const char *name, void *opaque,
+                                     Error **errp)
+{
+    NetSwitch *sw = NETSWITCH(obj);
+    uint32_t value;
+
+    if (!visit_type_uint32(v, name, &value, errp)) {
+        return;
+    }
+    sw->flap_limit = value;
+    if (sw->core) {
+        nsw_switch_set_flap_limit(sw->core, value);
+    }
+}
+
 static void netswitch_complete(UserCreatable *uc, Error **errp)
 {
     NetSwitch *sw = NETSWITCH(uc);
@@ -139,7 +182,10 @@ static void netswitch_complete(UserCreatable *uc, Error **errp)
         return;
     }
     sw->core = nsw_switch_new(policy);
+    nsw_switch_set_flap_limit(sw->core, sw->flap_limit);
     sw->pending_bh = qemu_bh_new(netswitch_pending_bh, sw);
+    sw->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, netswitch_timer_cb, sw);
+    sw->timer_deadline = INT64_MAX;
     table = nsw_switch_mac_table(sw->core);
     nsw_mac_table_set_max_entries(table, sw->max_entries);
     nsw_mac_table_set_ageing(table, ageing_ns(sw->ageing_time));
@@ -158,6 +204,7 @@ static void netswitch_instance_init(Object *obj)
     sw->policy = NETSWITCH_POLICY_BRIDGE;
     sw->ageing_time = NETSWITCH_DEFAULT_AGEING_S;
     sw->max_entries = NSW_MAC_TABLE_DEFAULT_SIZE;
+    sw->flap_limit = NSW_FLAP_LIMIT_DEFAULT;
 }
 
 static void netswitch_instance_finalize(Object *obj)
@@ -165,6 +212,7 @@ static void netswitch_instance_finalize(Object *obj)
     NetSwitch *sw = NETSWITCH(obj);
 
     if (sw->core) {
+        timer_free(sw->timer);
         qemu_bh_delete(sw->pending_bh);
         nsw_switch_free(sw->core);
     }
@@ -192,6 +240,12 @@ static void netswitch_class_init(ObjectClass *oc, void *data)
                               netswitch_set_max_entries, NULL, NULL);
     object_class_property_set_description(oc, "max-entries",
         "MAC table size; the least recently seen entry makes room");
+    object_class_property_add(oc, "flap-limit", "uint32",
+                              netswitch_get_flap_limit,
+                              netswitch_set_flap_limit, NULL, NULL);
+    object_class_property_set_description(oc, "flap-limit",
+        "MAC moves per second to one port that take its link down "
+        "(loop protection; 0: off)");
 }
 
 static const TypeInfo netswitch_info = {

@@ -136,6 +136,9 @@ static void vlan_flood(NswSwitch *sw, NswPort *in, VlanFrame *frame)
 {
     NswPort *out = NULL;
 
+    if (!nsw_port_flood_allowed(in)) {
+        return;
+    }
     while ((out = nsw_switch_next_port(sw, out))) {
         VlanEgress egress = vlan_egress(out, frame->vid);
 

@@ -27,6 +27,19 @@ struct NswPort {
     size_t queue_max_bytes;
     /* nsw_port_writable() came while the switch was busy */
     bool writable_pending;
+    /* Port policies, all off (rate, limit or count 0) by default */
+    NswTokenBucket shaper;      /* egress, bytes */
+    uint64_t shaper_bps;
+    int64_t shaped_until;       /* 0, or when the queue's head may go */
+    NswTokenBucket policer;     /* ingress, bytes */
+    uint64_t policer_bps;
+    NswTokenBucket storm;       /* ingress floods, frames */
+    unsigned int max_macs;
+    uint8_t (*allowed_macs)[ETH_ALEN];
+    unsigned int n_allowed_macs;
+    /* Loop protection: MAC moves to this port in the current second */
+    int64_t flap_window_ns;
+    unsigned int flap_moves;
 };
 
 /* A frame that arrived while the switch was busy with another */
@@ -45,6 +58,10 @@ struct NswSwitch {
     bool busy;
     GQueue backlog;             /* NswBacklogEntry, oldest first */
     unsigned int writable_pending;  /* ports with writable_pending set */
+    unsigned int shaped_waiting;    /* ports with shaped_until set */
+    unsigned int flap_limit;
+    /* The time of the current call into the switch */
+    int64_t now_ns;
     NswPortStats removed;       /* what removed ports counted */
 };
 
@@ -57,6 +74,10 @@ static const char *const drop_reason_names[NSW_DROP__MAX] = {
     [NSW_DROP_LINK_DOWN] = "link-down",
     [NSW_DROP_HAIRPIN] = "hairpin",
     [NSW_DROP_TX_ERROR] = "tx-error",
+    [NSW_DROP_POLICED] = "policed",
+    [NSW_DROP_STORM] = "storm",
+    [NSW_DROP_MAC_LIMIT] = "mac-limit",
+    [NSW_DROP_SPOOFED] = "spoofed",
 };
 
 const char *nsw_drop_reason_name(NswDropReason reason)
@@ -74,6 +95,7 @@ NswSwitch *nsw_switch_new(const NswPolicy *policy)
                                  NSW_MAC_TABLE_DEFAULT_AGEING_NS);
     sw->ports = g_ptr_array_new();
     sw->max_frame_len = NSW_DEFAULT_MAX_FRAME_LEN;
+    sw->flap_limit = NSW_FLAP_LIMIT_DEFAULT;
     g_queue_init(&sw->backlog);
     return sw;
 }
@@ -101,11 +123,21 @@ static void backlog_forget_port(NswSwitch *sw, NswPort *in)
     }
 }
 
+/* @port no longer waits for its shaper's timer */
+static void shaper_forget(NswPort *port)
+{
+    if (port->shaped_until) {
+        port->shaped_until = 0;
+        port->sw->shaped_waiting--;
+    }
+}
+
 /* Empty @port's queue, counting every frame in it as dropped for @reason */
 static void queue_drop_all(NswPort *port, NswDropReason reason)
 {
     NswPacket *pkt;
 
+    shaper_forget(port);
     while ((pkt = g_queue_pop_head(&port->queue))) {
         nsw_port_drop_tx(port, reason);
         nsw_packet_unref(pkt);
@@ -116,6 +148,7 @@ static void queue_drop_all(NswPort *port, NswDropReason reason)
 static void port_free(NswPort *port)
 {
     queue_drop_all(port, NSW_DROP_LINK_DOWN);
+    g_free(port->allowed_macs);
     g_free(port->name);
     g_free(port);
 }
@@ -338,6 +371,85 @@ bool nsw_port_hairpin(const NswPort *port)
     return port->hairpin;
 }
 
+void nsw_port_set_shaper(NswPort *port, uint64_t rate, uint64_t burst)
+{
+    g_assert(!rate || (rate >= 8 && rate <= NSW_RATE_MAX));
+    port->shaper_bps = rate;
+    nsw_tb_init(&port->shaper, DIV_ROUND_UP(rate, 8), burst, port->sw->now_ns);
+    if (!rate) {
+        shaper_forget(port);
+        nsw_port_writable(port, port->sw->now_ns);
+    }
+}
+
+void nsw_port_get_shaper(const NswPort *port, uint64_t *rate, uint64_t *burst)
+{
+    *rate = port->shaper_bps;
+    *burst = port->shaper.burst;
+}
+
+void nsw_port_set_policer(NswPort *port, uint64_t rate, uint64_t burst)
+{
+    g_assert(!rate || (rate >= 8 && rate <= NSW_RATE_MAX));
+    port->policer_bps = rate;
+    nsw_tb_init(&port->policer, DIV_ROUND_UP(rate, 8), burst,
+                port->sw->now_ns);
+}
+
+void nsw_port_get_policer(const NswPort *port, uint64_t *rate,
+                          uint64_t *burst)
+{
+    *rate = port->policer_bps;
+    *burst = port->policer.burst;
+}
+
+void nsw_port_set_storm_limit(NswPort *port, uint64_t pps)
+{
+    g_assert(pps <= NSW_STORM_MAX_PPS);
+    /* a second's worth at once, so that a burst of ARP is not cut short */
+    nsw_tb_init(&port->storm, pps, pps, port->sw->now_ns);
+}
+
+uint64_t nsw_port_storm_limit(const NswPort *port)
+{
+    return port->storm.rate;
+}
+
+void nsw_port_set_max_macs(NswPort *port, unsigned int max)
+{
+    port->max_macs = max;
+}
+
+unsigned int nsw_port_max_macs(const NswPort *port)
+{
+    return port->max_macs;
+}
+
+void nsw_port_set_allowed_macs(NswPort *port, const uint8_t (*macs)[6],
+                               unsigned int n)
+{
+    g_free(port->allowed_macs);
+    port->allowed_macs = n ? g_memdup2(macs, n * sizeof(*macs)) : NULL;
+    port->n_allowed_macs = n;
+}
+
+unsigned int nsw_port_allowed_macs(const NswPort *port,
+                                   const uint8_t (**macs)[6])
+{
+    *macs = (const uint8_t (*)[6])port->allowed_macs;
+    return port->n_allowed_macs;
+}
+
+void nsw_switch_set_flap_limit(NswSwitch *sw, unsigned int moves)
+{
+    sw->flap_limit = moves;
+}
+
+unsigned int nsw_switch_flap_limit(const NswSwitch *sw)
+{
+    return sw->flap_limit;
+}
+
 bool nsw_port_may_send_back(const NswPort *out, const NswPort *in)
 {
     return out != in || in->hairpin;
@@ -393,13 +505,43 @@ static bool input_acceptable(NswSwitch *sw, NswPort *in, size_t len)
     return false;
 }
 
+static bool source_allowed(const NswPort *in, const uint8_t *mac)
+{
+    unsigned int i;
+
+    for (i = 0; i < in->n_allowed_macs; i++) {
+        if (!memcmp(in->allowed_macs[i], mac, ETH_ALEN)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The port's own ingress policies; false when the frame was dropped. */
+static bool ingress_admitted(NswPort *in, const NswPacket *pkt,
+                             int64_t now_ns)
+{
+    if (unlikely(in->n_allowed_macs) &&
+        !source_allowed(in, nsw_packet_data(pkt) + ETH_ALEN)) {
+        nsw_port_drop_rx(in, NSW_DROP_SPOOFED);
+        return false;
+    }
+    if (unlikely(nsw_tb_enabled(&in->policer)) &&
+        !nsw_tb_take(&in->policer, nsw_packet_len(pkt), now_ns)) {
+        nsw_port_drop_rx(in, NSW_DROP_POLICED);
+        return false;
+    }
+    return true;
+}
+
 /* Switch one frame; the switch is busy meanwhile */
 static void switch_one(NswSwitch *sw, NswPort *in, NswPacket *pkt,
                        int64_t now_ns)
 {
     in->stats.rx_packets++;
     in->stats.rx_bytes += nsw_packet_len(pkt);
-    if (input_acceptable(sw, in, nsw_packet_len(pkt))) {
+    if (input_acceptable(sw, in, nsw_packet_len(pkt)) &&
+        ingress_admitted(in, pkt, now_ns)) {
         /* Cheap when nothing is due: it only looks at the oldest entry. */
         nsw_mac_table_age(sw->macs, now_ns);
         sw->policy->input(sw, in, pkt, now_ns);
@@ -441,16 +583,52 @@ static void count_transmit(NswPort *out, NswPacket *pkt, ssize_t ret)
 }
 
 /*
- * Send what waits in @port's queue for as long as its owner takes it.
- * Frames that callbacks send meanwhile go to the backlog (the switch is
- * busy), so the loop ends when the queue is empty or the port busy.
+ * May @pkt leave @port now as far as its shaper is concerned?  If not,
+ * note when it may, for nsw_switch_next_timer().
+ */
+static bool shaper_allows(NswPort *port, const NswPacket *pkt)
+{
+    NswSwitch *sw = port->sw;
+    int64_t wait;
+
+    if (likely(!nsw_tb_enabled(&port->shaper))) {
+        return true;
+    }
+    wait = nsw_tb_wait_ns(&port->shaper, nsw_packet_len(pkt), sw->now_ns);
+    if (!wait) {
+        return true;
+    }
+    if (!port->shaped_until) {
+        sw->shaped_waiting++;
+    }
+    port->shaped_until = sw->now_ns + wait;
+    return false;
+}
+
+/* Transmit @pkt on @port; 0 when the port was busy after all */
+static ssize_t port_transmit(NswPort *port, NswPacket *pkt)
+{
+    ssize_t ret = port->ops->transmit(port, pkt, port->opaque);
+
+    if (ret > 0 && unlikely(nsw_tb_enabled(&port->shaper))) {
+        nsw_tb_take(&port->shaper, nsw_packet_len(pkt), port->sw->now_ns);
+    }
+    return ret;
+}
+
+/*
+ * Send what waits in @port's queue for as long as its owner takes it and
+ * its shaper lets it.  Frames that callbacks send meanwhile go to the
+ * backlog (the switch is busy), so the loop ends when the queue is empty
+ * or the port busy.
  */
 static void queue_send(NswPort *port)
 {
     NswPacket *pkt;
 
-    while ((pkt = g_queue_peek_head(&port->queue)) && port_can_transmit(port)) {
-        ssize_t ret = port->ops->transmit(port, pkt, port->opaque);
+    while ((pkt = g_queue_peek_head(&port->queue)) && port_can_transmit(port) &&
+           shaper_allows(port, pkt)) {
+        ssize_t ret = port_transmit(port, pkt);
 
         if (ret == 0) {
             break;
@@ -492,8 +670,8 @@ void nsw_port_output(NswPort *in, NswPort *out, NswPacket *pkt)
         queue_send(out);
         return;
     }
-    if (port_can_transmit(out)) {
-        ret = out->ops->transmit(out, pkt, out->opaque);
+    if (port_can_transmit(out) && shaper_allows(out, pkt)) {
+        ret = port_transmit(out, pkt);
         if (ret != 0) {
             count_transmit(out, pkt, ret);
             return;
@@ -544,6 +722,7 @@ void nsw_switch_run_pending(NswSwitch *sw, int64_t now_ns)
         return;     /* the outer call runs them */
     }
     sw->busy = true;
+    sw->now_ns = now_ns;
     nsw_mac_table_age(sw->macs, now_ns);
     run_deferred(sw, NSW_PENDING_BUDGET);
     sw->busy = false;
@@ -560,6 +739,7 @@ void nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
         return;
     }
     sw->busy = true;
+    sw->now_ns = now_ns;
     nsw_packet_wrap(&pkt, buf, len);
     switch_one(sw, in, &pkt, now_ns);
     if (pkt.copy) {
@@ -569,7 +749,7 @@ void nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
     sw->busy = false;
 }
 
-void nsw_port_writable(NswPort *port)
+void nsw_port_writable(NswPort *port, int64_t now_ns)
 {
     NswSwitch *sw = port->sw;
 
@@ -582,20 +762,109 @@ void nsw_port_writable(NswPort *port)
         return;
     }
     sw->busy = true;
+    sw->now_ns = now_ns;
     queue_send(port);
     run_deferred(sw, NSW_PENDING_BUDGET);
     sw->busy = false;
 }
 
+int64_t nsw_switch_next_timer(const NswSwitch *sw)
+{
+    int64_t next = INT64_MAX;
+    unsigned int i;
+
+    if (likely(!sw->shaped_waiting)) {
+        return next;
+    }
+    for (i = 0; i < sw->ports->len; i++) {
+        NswPort *port = g_ptr_array_index(sw->ports, i);
+
+        if (port && port->shaped_until) {
+            next = MIN(next, port->shaped_until);
+        }
+    }
+    return next;
+}
+
+void nsw_switch_run_timers(NswSwitch *sw, int64_t now_ns)
+{
+    unsigned int i;
+
+    if (sw->busy || !sw->shaped_waiting) {
+        return;
+    }
+    sw->busy = true;
+    sw->now_ns = now_ns;
+    for (i = 0; i < sw->ports->len; i++) {
+        NswPort *port = g_ptr_array_index(sw->ports, i);
+
+        if (port && port->shaped_until && port->shaped_until <= now_ns) {
+            shaper_forget(port);
+            queue_send(port);
+        }
+    }
+    run_deferred(sw, NSW_PENDING_BUDGET);
+    sw->busy = false;
+}
+
+/* Would learning @mac on @in take it over its MAC limit? */
+static bool over_mac_limit(NswSwitch *sw, NswPort *in, const uint8_t *mac,
+                           uint16_t vid, int64_t now_ns)
+{
+    unsigned int port;
+
+    if (nsw_mac_table_lookup(sw->macs, mac, vid, now_ns, &port) &&
+        port == in->index) {
+        return false;   /* known here already */
+    }
+    return nsw_mac_table_port_count(sw->macs, in->index) >= in->max_macs;
+}
+
+/* An address moved to @in: is it flapping faster than the limit? */
+static bool port_flapping(NswSwitch *sw, NswPort *in, int64_t now_ns)
+{
+    if (now_ns - in->flap_window_ns >= NSW_NS_PER_SEC ||
+        now_ns < in->flap_window_ns) {
+        in->flap_window_ns = now_ns;
+        in->flap_moves = 0;
+    }
+    return ++in->flap_moves > sw->flap_limit;
+}
+
+/*
+ * Take @in's link down: addresses keep moving to it, which is what a loop
+ * between switches looks like.  The newer port of the two goes down.
+ */
+static void loop_protect(NswPort *in, const uint8_t *mac)
+{
+    nsw_port_set_link(in, false);
+    if (in->ops->loop_detected) {
+        in->ops->loop_detected(in, mac, in->opaque);
+    }
+}
+
 bool nsw_switch_learn(NswSwitch *sw, NswPort *in, const uint8_t *mac,
                       uint16_t vid, int64_t now_ns)
 {
-    if (nsw_mac_table_learn(sw->macs, mac, vid, in->index, now_ns) ==
-        NSW_LEARN_IGNORED) {
-        nsw_port_drop_rx(in, NSW_DROP_INVALID_SOURCE);
+    if (unlikely(in->max_macs) && !is_multicast_ether_addr(mac) &&
+        over_mac_limit(sw, in, mac, vid, now_ns)) {
+        nsw_port_drop_rx(in, NSW_DROP_MAC_LIMIT);
         return false;
     }
-    return true;
+    switch (nsw_mac_table_learn(sw->macs, mac, vid, in->index, now_ns)) {
+    case NSW_LEARN_IGNORED:
+        nsw_port_drop_rx(in, NSW_DROP_INVALID_SOURCE);
+        return false;
+    case NSW_LEARN_MOVED:
+        if (sw->flap_limit && port_flapping(sw, in, now_ns)) {
+            loop_protect(in, mac);
+            nsw_port_drop_rx(in, NSW_DROP_LINK_DOWN);
+            return false;
+        }
+        return true;
+    default:
+        return true;
+    }
 }
 
 NswPort *nsw_switch_lookup(NswSwitch *sw, const uint8_t *mac, uint16_t vid,
@@ -620,10 +889,23 @@ void nsw_switch_unicast(NswSwitch *sw, NswPort *in, NswPort *out,
     nsw_port_output(in, out, pkt);
 }
 
+bool nsw_port_flood_allowed(NswPort *in)
+{
+    if (unlikely(nsw_tb_enabled(&in->storm)) &&
+        !nsw_tb_take(&in->storm, 1, in->sw->now_ns)) {
+        nsw_port_drop_rx(in, NSW_DROP_STORM);
+        return false;
+    }
+    return true;
+}
+
 void nsw_switch_flood(NswSwitch *sw, NswPort *in, NswPacket *pkt)
 {
     unsigned int i;
 
+    if (!nsw_port_flood_allowed(in)) {
+        return;
+    }
     /* The hot loop of a flood: walk the slots rather than call next_port */
     for (i = 0; i < sw->ports->len; i++) {
         NswPort *out = g_ptr_array_index(sw->ports, i);

@@ -26,6 +26,8 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types-net.h"
+#include "qapi/qapi-commands-net.h"
+#include "qapi/qapi-events-netswitch.h"
 #include "qemu/main-loop.h"
 #include "qemu/error-report.h"
 #include "net/net.h"
@@ -75,9 +77,31 @@ static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
     return len;
 }
 
+/*
+ * Loop protection took the port down in the switch: take the netdev's link
+ * down as set_link would, so that the monitor and the device see it too,
+ * and tell the management layer.
+ */
+static void swport_loop_detected(NswPort *port, const uint8_t *mac,
+                                 void *opaque)
+{
+    SwPort *s = opaque;
+    const char *id = object_get_canonical_path_component(OBJECT(s->sw));
+    g_autofree char *macstr = g_strdup_printf(
+        "%02x:%02x:%02x:%02x:%02x:%02x",
+        mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+
+    warn_report("netswitch %s: port %s taken down: %s keeps moving to it, "
+                "a loop between switches? (set_link %s on to resume)",
+                id, s->nc.name, macstr, s->nc.name);
+    qapi_event_send_netswitch_loop_detected(id, s->nc.name, macstr);
+    qmp_set_link(s->nc.name, false, &error_abort);
+}
+
 static const NswPortOps swport_ops = {
     .can_transmit = swport_can_transmit,
     .transmit = swport_transmit,
+    .loop_detected = swport_loop_detected,
 };
 
 static ssize_t swport_receive(NetClientState *nc, const uint8_t *buf,
@@ -105,7 +129,7 @@ static void swport_peer_ready(NetClientState *nc)
     SwPort *s = swport_from_nc(nc);
 
     trace_swport_peer_ready(nc->name, nsw_port_queue_len(s->port));
-    nsw_port_writable(s->port);
+    nsw_port_writable(s->port, netswitch_now());
     netswitch_kick(s->sw);
 }
 
@@ -199,29 +223,6 @@ static bool swport_configure_vlans(SwPort *s, const NetdevSwportOptions *opts,
     return true;
 }
 
-bool swport_set_queue_limits(NswPort *port, bool has_frames, uint32_t frames,
-                             bool has_bytes, uint64_t bytes, Error **errp)
-{
-    if (!has_frames) {
-        frames = nsw_port_queue_max_frames(port);
-    }
-    if (!has_bytes) {
-        bytes = nsw_port_queue_max_bytes(port);
-    }
-    if (frames < 1 || frames > NSW_QUEUE_MAX_FRAMES) {
-        error_setg(errp, "queue-frames must be between 1 and %u",
-                   NSW_QUEUE_MAX_FRAMES);
-        return false;
-    }
-    if (bytes < 1 || bytes > NSW_QUEUE_MAX_BYTES) {
-        error_setg(errp, "queue-bytes must be between 1 and %" PRIu64,
-                   (uint64_t)NSW_QUEUE_MAX_BYTES);
-        return false;
-    }
-    nsw_port_set_queue_limits(port, frames, bytes);
-    return true;
-}
-
 int net_init_swport(const Netdev *netdev, const char *name,
                     NetClientState *peer, Error **errp)
 {
@@ -258,9 +259,8 @@ int net_init_swport(const Netdev *netdev, const char *name,
         goto fail;
     }
     nsw_port_set_hairpin(s->port, opts->has_hairpin && opts->hairpin);
-    if (!swport_set_queue_limits(s->port, opts->has_queue_frames,
-                                 opts->queue_frames, opts->has_queue_bytes,
-                                 opts->queue_bytes, errp)) {
+    if (!swport_apply_settings(s->port,
+                               qapi_NetdevSwportOptions_base(opts), errp)) {
         goto fail;
     }
     if (opts->capture) {
@@ -289,6 +289,10 @@ static NetswitchDrops *swport_drops(const NswPortStats *st)
     drops->link_down = st->drops[NSW_DROP_LINK_DOWN];
     drops->hairpin = st->drops[NSW_DROP_HAIRPIN];
     drops->tx_error = st->drops[NSW_DROP_TX_ERROR];
+    drops->policed = st->drops[NSW_DROP_POLICED];
+    drops->storm = st->drops[NSW_DROP_STORM];
+    drops->mac_limit = st->drops[NSW_DROP_MAC_LIMIT];
+    drops->spoofed = st->drops[NSW_DROP_SPOOFED];
     return drops;
 }
 
@@ -319,6 +323,5 @@ void swport_fill_info(NswPort *port, NetswitchPortInfo *info)
     info->queue_len = nsw_port_queue_len(port);
     info->queue_bytes = nsw_port_queue_bytes(port);
     info->queue_high_water = nsw_port_stats(port)->queue_high_water;
-    info->queue_max_frames = nsw_port_queue_max_frames(port);
-    info->queue_max_bytes = nsw_port_queue_max_bytes(port);
+    swport_fill_settings(port, info);
 }

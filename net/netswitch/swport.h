@@ -28,10 +28,15 @@ struct NetSwitch {
     uint32_t ageing_time;       /* seconds, 0: no ageing */
     uint32_t max_entries;
 
+    uint32_t flap_limit;
+
     NswSwitch *core;            /* from user_creatable complete on */
     unsigned int nports;
     /* the core's work left for later (nsw_switch_has_pending()) */
     QEMUBH *pending_bh;
+    /* shaped ports' next send (nsw_switch_next_timer()) */
+    QEMUTimer *timer;
+    int64_t timer_deadline;     /* INT64_MAX: not armed */
 };
 
 /* The netswitch object called @id, or NULL with @errp set. */
@@ -44,15 +49,22 @@ int64_t netswitch_now(void);
 int net_init_swport(const Netdev *netdev, const char *name,
                     NetClientState *peer, Error **errp);
 
-/* Schedule the core's pending work if it has some (netswitch.c) */
+/*
+ * After a call into the core: schedule its pending work and arm its
+ * timer, if it needs them (netswitch.c)
+ */
 void netswitch_kick(NetSwitch *sw);
 
 /* For the monitor: fill @info with the port behind @port. */
 void swport_fill_info(NswPort *port, NetswitchPortInfo *info);
 void swport_fill_counters(const NswPortStats *st, NetswitchCounters *c);
 
-/* Set @port's queue limits; the ones not given stay.  False: @errp set */
-bool swport_set_queue_limits(NswPort *port, bool has_frames, uint32_t frames,
-                             bool has_bytes, uint64_t bytes, Error **errp);
+/*
+ * Apply the settings @set gives to @port (port-settings.c); the others
+ * stay.  False, with nothing changed, when one is invalid.
+ */
+bool swport_apply_settings(NswPort *port, const NetswitchPortSettings *set,
+                           Error **errp);
+void swport_fill_settings(NswPort *port, NetswitchPortInfo *info);
 
 #endif /* NET_NETSWITCH_SWPORT_H */

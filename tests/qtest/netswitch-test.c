@@ -1014,6 +1014,210 @@ static void test_self_loop_refused(void)
     switch_stop(&s);
 }
 
+/*
+ * Port policies
+ */
+
+/* Port policies are swport options, shown and changed over QMP. */
+static void test_port_settings(void)
+{
+    Switch s;
+    g_autofree char *text = NULL;
+    QDict *p;
+
+    /* ',' separates options: a list of two needs QMP, one works here */
+    switch_start(&s, "policy=bridge", 2, (const char *const[]) {
+                     "rate=10000000,police-rate=20000000,police-burst=3000,"
+                     "storm-pps=50,max-macs=4,allowed-macs=52:54:00:00:00:0a",
+                     NULL });
+    p = port_info(&s, "p0");
+    g_assert_cmpuint(qdict_get_int(p, "rate"), ==, 10000000);
+    g_assert_cmpuint(qdict_get_int(p, "burst"), ==, 65536);    /* default */
+    g_assert_cmpuint(qdict_get_int(p, "police-rate"), ==, 20000000);
+    g_assert_cmpuint(qdict_get_int(p, "police-burst"), ==, 3000);
+    g_assert_cmpuint(qdict_get_int(p, "storm-pps"), ==, 50);
+    g_assert_cmpuint(qdict_get_int(p, "max-macs"), ==, 4);
+    g_assert_cmpstr(qdict_get_str(p, "allowed-macs"), ==, "52:54:00:00:00:0a");
+    qobject_unref(p);
+    p = port_info(&s, "p1");
+    g_assert_cmpuint(qdict_get_int(p, "rate"), ==, 0);
+    g_assert_cmpstr(qdict_get_str(p, "allowed-macs"), ==, "");
+    qobject_unref(p);
+
+    qtest_qmp_assert_success(s.qts, "{'execute': 'netswitch-port-set',"
+        " 'arguments': {'id': 'sw0', 'port': 'p0', 'rate': 0,"
+        " 'storm-pps': 0, 'allowed-macs':"
+        " '52:54:00:00:00:0a,52:54:00:00:00:0b'}}");
+    p = port_info(&s, "p0");
+    g_assert_cmpuint(qdict_get_int(p, "rate"), ==, 0);
+    g_assert_cmpuint(qdict_get_int(p, "storm-pps"), ==, 0);
+    g_assert_cmpuint(qdict_get_int(p, "police-rate"), ==, 20000000);
+    g_assert_cmpstr(qdict_get_str(p, "allowed-macs"), ==,
+                    "52:54:00:00:00:0a,52:54:00:00:00:0b");
+    qobject_unref(p);
+
+    /* one bad value changes nothing */
+    qmp_assert_error(&s, "{'execute': 'netswitch-port-set',"
+                     " 'arguments': {'id': 'sw0', 'port': 'p0',"
+                     " 'max-macs': 9, 'rate': 7}}");
+    qmp_assert_error(&s, "{'execute': 'netswitch-port-set',"
+                     " 'arguments': {'id': 'sw0', 'port': 'p0',"
+                     " 'max-macs': 9, 'allowed-macs': 'ff:ff:ff:ff:ff:ff'}}");
+    g_assert_cmpuint(port_counter(&s, 0, "max-macs"), ==, 4);
+
+    text = qtest_hmp(s.qts, "info netswitch sw0");
+    g_assert(strstr(text, "policies: police 20000000 bit/s burst 3000"
+                    " max-macs 4 allowed-macs 52:54:00:00:00:0a,"
+                    "52:54:00:00:00:0b"));
+    switch_stop(&s);
+}
+
+/* Count the frames waiting on @port's socket, reading them. */
+static unsigned int count_frames(Switch *s, int port)
+{
+    g_autofree uint8_t *buf = g_malloc(FRAME_MAX);
+    unsigned int n = 0;
+
+    while (take(s, port, buf, FRAME_MAX) >= 0) {
+        n++;
+    }
+    return n;
+}
+
+/*
+ * Egress shaping on the virtual clock: the burst leaves at once, then the
+ * rate, within 5%, as the clock steps.
+ */
+static void test_shaper_rate(void)
+{
+    Switch s;
+    uint8_t f[1000];
+    unsigned int sent;
+    int i;
+
+    /* 1 MB/s with a 10 kB burst */
+    switch_start(&s, "policy=hub", 2, (const char *const[]) {
+                     NULL, "rate=8000000,burst=10000" });
+    make_frame(f, MAC_BCAST, MAC_A, sizeof(f));
+    for (i = 0; i < 300; i++) {
+        inject(&s, 0, f, sizeof(f));
+    }
+    g_assert_cmpuint(count_frames(&s, 1), ==, 10);
+    g_assert_cmpuint(port_counter(&s, 1, "queue-len"), ==, 290);
+
+    /* 200 ms: 200 kB, 200 frames (read as they come: sockets are small) */
+    for (sent = 0, i = 0; i < 20; i++) {
+        qtest_clock_step(s.qts, 10 * 1000 * 1000);
+        sent += count_frames(&s, 1);
+    }
+    g_assert_cmpuint(sent, >=, 190);
+    g_assert_cmpuint(sent, <=, 210);
+    g_assert_cmpuint(port_counter(&s, 1, "queue-len"), ==, 290 - sent);
+    g_assert_cmpuint(assert_accounted(&s), ==, 290 - sent);
+
+    /* unshaped at run time: the rest goes at once */
+    qtest_qmp_assert_success(s.qts, "{'execute': 'netswitch-port-set',"
+                             " 'arguments': {'id': 'sw0', 'port': 'p1',"
+                             " 'rate': 0}}");
+    g_assert_cmpuint(count_frames(&s, 1), ==, 290 - sent);
+    switch_stop(&s);
+}
+
+/* Policing, storm control, MAC limit and anti-spoofing count their drops */
+static void test_ingress_policies(void)
+{
+    Switch s;
+    uint8_t f[64];
+    uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x99, 0x00, 0x00 };
+    int i;
+
+    switch_start(&s, "policy=bridge", 3, (const char *const[]) {
+                     "storm-pps=5,max-macs=3", "allowed-macs=52:54:00:00:00:0b",
+                     "police-rate=5120,police-burst=640" });
+    /* p0: ten sources, three learnt, all broadcasts over 5 are storm */
+    for (i = 0; i < 10; i++) {
+        mac[5] = i;
+        make_frame(f, MAC_BCAST, mac, sizeof(f));
+        inject(&s, 0, f, sizeof(f));
+    }
+    g_assert_cmpuint(port_drops(&s, 0, "mac-limit"), ==, 7);
+    g_assert_cmpuint(port_drops(&s, 0, "storm"), ==, 0);
+    g_assert_cmpuint(mac_table_size(&s), ==, 3);
+    mac[5] = 0;
+    make_frame(f, MAC_BCAST, mac, sizeof(f));
+    for (i = 0; i < 5; i++) {
+        inject(&s, 0, f, sizeof(f));
+    }
+    g_assert_cmpuint(port_drops(&s, 0, "storm"), ==, 3);    /* 3 + 5 > 5 */
+
+    /* p1 may only send as MAC_B */
+    make_frame(f, MAC_A, MAC_C, sizeof(f));
+    inject(&s, 1, f, sizeof(f));
+    g_assert_cmpuint(port_drops(&s, 1, "spoofed"), ==, 1);
+    make_frame(f, MAC_A, MAC_B, sizeof(f));
+    inject(&s, 1, f, sizeof(f));
+    g_assert_cmpuint(port_drops(&s, 1, "spoofed"), ==, 1);
+
+    /* p2: 640 bytes at once, then 640 per second of virtual time */
+    make_frame(f, MAC_A, MAC_C, sizeof(f));
+    for (i = 0; i < 20; i++) {
+        inject(&s, 2, f, sizeof(f));
+    }
+    g_assert_cmpuint(port_drops(&s, 2, "policed"), ==, 10);
+    qtest_clock_step(s.qts, 500 * 1000 * 1000);
+    for (i = 0; i < 10; i++) {
+        inject(&s, 2, f, sizeof(f));
+    }
+    g_assert_cmpuint(port_drops(&s, 2, "policed"), ==, 15);
+    assert_accounted(&s);
+    switch_stop(&s);
+}
+
+/*
+ * Two switches cabled into a loop (two cables between sw0 and sw1): a
+ * broadcast would circle for ever.  Its source flaps between sw0's two
+ * cable ports, loop protection takes one down and says so on QMP.
+ */
+static void test_loop_protection(void)
+{
+    int sv[2];
+    QTestState *qts;
+    QDict *ev;
+    uint8_t f[64];
+    uint32_t be_len = htonl(64);
+    g_autofree char *text = NULL, *expected = NULL;
+    QDict *data;
+    const char *port;
+
+    g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    qts = qtest_initf("-M none -object netswitch,id=sw0 "
+                      "-object netswitch,id=sw1 "
+                      "-netdev socket,id=b0,fd=%d "
+                      "-netdev swport,id=host,switch=sw0,netdev=b0 "
+                      "-netdev swport,id=a0,switch=sw0 "
+                      "-netdev swport,id=a1,switch=sw0 "
+                      "-netdev swport,id=c0,switch=sw1,netdev=a0 "
+                      "-netdev swport,id=c1,switch=sw1,netdev=a1", sv[1]);
+    make_frame(f, MAC_BCAST, MAC_A, sizeof(f));
+    write_all(sv[0], &be_len, sizeof(be_len));
+    write_all(sv[0], f, sizeof(f));
+    ev = qtest_qmp_eventwait_ref(qts, "NETSWITCH_LOOP_DETECTED");
+    data = qdict_get_qdict(ev, "data");
+    g_assert_cmpstr(qdict_get_str(data, "mac"), ==, "52:54:00:00:00:0a");
+    port = qdict_get_str(data, "port");
+    g_assert(!strcmp(port, "a0") || !strcmp(port, "a1") ||
+             !strcmp(port, "c0") || !strcmp(port, "c1"));
+    /* the port is down in the switch and for set_link */
+    text = qtest_hmp(qts, "info netswitch");
+    expected = g_strdup_printf("port %s: peer %s, link down", port,
+                               port[0] == 'a' ? (port[1] == '0' ? "c0" : "c1")
+                                              : (port[1] == '0' ? "a0" : "a1"));
+    g_assert(strstr(text, expected));
+    qobject_unref(ev);
+    qtest_quit(qts);
+    close(sv[0]);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1036,6 +1240,11 @@ int main(int argc, char **argv)
                    test_stuck_port_isolated);
     qtest_add_func("/netswitch/queue/limits", test_queue_limits);
     qtest_add_func("/netswitch/self-loop-refused", test_self_loop_refused);
+    qtest_add_func("/netswitch/policy/port-settings", test_port_settings);
+    qtest_add_func("/netswitch/policy/shaper-rate", test_shaper_rate);
+    qtest_add_func("/netswitch/policy/ingress", test_ingress_policies);
+    qtest_add_func("/netswitch/policy/loop-protection",
+                   test_loop_protection);
 
     return g_test_run();
 }

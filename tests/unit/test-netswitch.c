@@ -340,6 +340,10 @@ static void test_drop_reason_names(void)
         [NSW_DROP_LINK_DOWN] = "link-down",
         [NSW_DROP_HAIRPIN] = "hairpin",
         [NSW_DROP_TX_ERROR] = "tx-error",
+        [NSW_DROP_POLICED] = "policed",
+        [NSW_DROP_STORM] = "storm",
+        [NSW_DROP_MAC_LIMIT] = "mac-limit",
+        [NSW_DROP_SPOOFED] = "spoofed",
     };
     unsigned int r;
 
@@ -1022,11 +1026,11 @@ static void test_queue_busy_port_isolated(void)
     assert_accounted(ts);
 
     /* Told about a port that has nothing queued: nothing happens */
-    nsw_port_writable(ts->ports[2].port);
+    nsw_port_writable(ts->ports[2].port, ts->now_ns);
     assert_rx(ts, 2, &g, 1);
 
     ts->ports[1].full = false;
-    nsw_port_writable(ts->ports[1].port);
+    nsw_port_writable(ts->ports[1].port, ts->now_ns);
     assert_rx(ts, 1, (Frame[]) { f, f }, 2);
     g_assert_cmpuint(nsw_port_queue_len(ts->ports[1].port), ==, 0);
     g_assert_cmpuint(nsw_port_queue_bytes(ts->ports[1].port), ==, 0);
@@ -1051,7 +1055,7 @@ static void test_queue_transmit_busy(void)
     g_assert_cmpuint(total_drops(ts, 1), ==, 0);
 
     ts->ports[1].tx_mode = TX_OK;
-    nsw_port_writable(ts->ports[1].port);
+    nsw_port_writable(ts->ports[1].port, ts->now_ns);
     assert_rx(ts, 1, (Frame[]) { f, f2 }, 2);
     g_assert_cmpuint(stats(ts, 1)->tx_bytes, ==, 121);
     assert_accounted(ts);
@@ -1110,7 +1114,7 @@ static void test_queue_full(void)
     nsw_port_set_queue_limits(ts->ports[1].port, 1, 1);
     g_assert_cmpuint(nsw_port_queue_len(ts->ports[1].port), ==, 4);
     ts->ports[1].full = false;
-    nsw_port_writable(ts->ports[1].port);
+    nsw_port_writable(ts->ports[1].port, ts->now_ns);
     g_assert_cmpuint(ts->ports[1].rx->len, ==, 4);
     assert_accounted(ts);
     ts_free(ts);
@@ -1136,8 +1140,8 @@ static void test_queue_flood(void)
 
     ts->ports[2].full = false;
     ts->ports[3].tx_mode = TX_OK;
-    nsw_port_writable(ts->ports[2].port);
-    nsw_port_writable(ts->ports[3].port);
+    nsw_port_writable(ts->ports[2].port, ts->now_ns);
+    nsw_port_writable(ts->ports[3].port, ts->now_ns);
     assert_rx(ts, 2, &f, 1);
     assert_rx(ts, 3, &f, 1);
     /* both sent the one copy made when the first of them queued it */
@@ -1187,7 +1191,7 @@ static void test_queue_survives_table_changes(void)
     g_assert_cmpuint(nsw_port_queue_len(ts->ports[1].port), ==, 3);
 
     ts->ports[1].full = false;
-    nsw_port_writable(ts->ports[1].port);
+    nsw_port_writable(ts->ports[1].port, ts->now_ns);
     g_assert_cmpuint(ts->ports[1].rx->len, ==, 3);
     g_assert_cmpuint(total_drops(ts, 1), ==, 0);
     assert_accounted(ts);
@@ -1211,7 +1215,7 @@ static void test_queue_link_down_drops(void)
 
     ts->ports[1].full = false;
     nsw_port_set_link(ts->ports[1].port, true);
-    nsw_port_writable(ts->ports[1].port);
+    nsw_port_writable(ts->ports[1].port, ts->now_ns);
     assert_rx_none(ts, 1);
     ts_free(ts);
 }
@@ -1336,7 +1340,7 @@ static void test_accounting_million(void)
         if (g_rand_int_range(rand, 0, 50) == 0) {
             /* the slow port takes a few now and then */
             ts->ports[1].full = false;
-            nsw_port_writable(ts->ports[1].port);
+            nsw_port_writable(ts->ports[1].port, ts->now_ns);
             ts->ports[1].full = true;
         }
     }
@@ -1344,7 +1348,7 @@ static void test_accounting_million(void)
     queued = nsw_port_queue_len(ts->ports[1].port);
     g_assert_cmpuint(queued, >, 0);
     ts->ports[1].full = false;
-    nsw_port_writable(ts->ports[1].port);
+    nsw_port_writable(ts->ports[1].port, ts->now_ns);
     g_assert_cmpuint(nsw_port_queue_len(ts->ports[1].port), ==, 0);
     assert_accounted(ts);
 
@@ -1359,6 +1363,377 @@ static void test_accounting_million(void)
     g_assert_cmpuint(forwarded, >, rx);     /* floods fan out */
     g_rand_free(rand);
     ts_free(ts);
+}
+
+/*
+ * Token buckets and port policies
+ */
+
+/* Over 10 s at any rate, a bucket passes rate x 10 + burst units, +-5%. */
+static void test_tb_rate_and_burst(void)
+{
+    static const struct {
+        uint64_t rate, burst, unit;
+    } cases[] = {
+        { 1250000, 65536, 1514 },       /* 10 Mbit/s of full frames */
+        { 125000000, 100000, 64 },      /* 1 Gbit/s of small ones */
+        { 1000, 1000, 1 },              /* 1000 frames per second */
+        { 100, 5000, 1514 },            /* slower than one frame a second */
+    };
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(cases); i++) {
+        NswTokenBucket tb;
+        uint64_t passed = 0, expected;
+        int64_t now = 5 * SEC, end = now + 10 * SEC;
+
+        nsw_tb_init(&tb, cases[i].rate, cases[i].burst, now);
+        /* one unit at a time, whenever the bucket says it may go */
+        while (now <= end) {
+            if (nsw_tb_take(&tb, cases[i].unit, now)) {
+                passed += cases[i].unit;
+            } else {
+                now += MAX(nsw_tb_wait_ns(&tb, cases[i].unit, now), 1);
+            }
+        }
+        expected = cases[i].rate * 10 + cases[i].burst;
+        g_assert_cmpfloat(fabs((double)passed - expected), <=,
+                          0.05 * expected + cases[i].unit);
+    }
+}
+
+/* The burst goes at once, then nothing until tokens come back. */
+static void test_tb_burst_then_wait(void)
+{
+    NswTokenBucket tb;
+    unsigned int i;
+
+    nsw_tb_init(&tb, 1000, 10, 0);
+    for (i = 0; i < 10; i++) {
+        g_assert_true(nsw_tb_take(&tb, 1, 0));
+    }
+    g_assert_false(nsw_tb_take(&tb, 1, 0));
+    g_assert_cmpint(nsw_tb_wait_ns(&tb, 1, 0), ==, 1000000);   /* 1 ms */
+    g_assert_false(nsw_tb_take(&tb, 1, 999999));
+    g_assert_true(nsw_tb_take(&tb, 1, 1000000));
+    /* a unit larger than the burst passes a full bucket, and owes */
+    nsw_tb_init(&tb, 1000, 10, 0);
+    g_assert_true(nsw_tb_take(&tb, 15, 0));
+    g_assert_false(nsw_tb_take(&tb, 1, 5 * 1000000));
+    g_assert_true(nsw_tb_take(&tb, 1, 6 * 1000000));
+    /* rate 0: no limit */
+    nsw_tb_init(&tb, 0, 0, 0);
+    g_assert_true(nsw_tb_take(&tb, UINT32_MAX, 0));
+    g_assert_cmpint(nsw_tb_wait_ns(&tb, UINT32_MAX, 0), ==, 0);
+}
+
+/* Huge rates and long idle times must not overflow. */
+static void test_tb_extremes(void)
+{
+    NswTokenBucket tb;
+
+    nsw_tb_init(&tb, NSW_TB_MAX_RATE, NSW_TB_MAX_BURST, 0);
+    g_assert_true(nsw_tb_take(&tb, NSW_TB_MAX_BURST, 0));
+    g_assert_true(nsw_tb_take(&tb, NSW_TB_MAX_BURST, INT64_MAX / 2));
+    g_assert_false(nsw_tb_take(&tb, NSW_TB_MAX_BURST, INT64_MAX / 2));
+    nsw_tb_init(&tb, 1, 1, 0);
+    g_assert_true(nsw_tb_take(&tb, 1, 0));
+    g_assert_cmpint(nsw_tb_wait_ns(&tb, 1, 0), ==, SEC);
+    g_assert_true(nsw_tb_take(&tb, 1, INT64_MAX));
+}
+
+/*
+ * A shaped port: the burst leaves at once, the rest waits in the queue
+ * until nsw_switch_next_timer(), and 10 s pass rate x 10 + burst.
+ */
+static void test_shaper(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+    Frame big = make_frame(MAC(2), MAC(1), 1000);
+    int64_t start = ts->now_ns, end = start + 10 * SEC;
+    uint64_t sent, expected = 1000000 / 8 * 10 + 10000;
+    unsigned int i;
+
+    nsw_port_set_shaper(ts->ports[1].port, 1000000, 10000);    /* 1 Mbit/s */
+    nsw_port_set_queue_limits(ts->ports[1].port, 100000, 100 * MiB);
+    for (i = 0; i < 3000; i++) {
+        ts_send(ts, 0, &big);
+    }
+    g_assert_cmpuint(ts->ports[1].rx->len, ==, 10);
+    g_assert_cmpint(nsw_switch_next_timer(ts->sw), ==, start + 8000000);
+
+    while (nsw_switch_next_timer(ts->sw) <= end) {
+        ts->now_ns = nsw_switch_next_timer(ts->sw);
+        nsw_switch_run_timers(ts->sw, ts->now_ns);
+    }
+    sent = stats(ts, 1)->tx_bytes;
+    g_assert_cmpfloat(fabs((double)sent - expected), <=, 0.05 * expected);
+    g_assert_cmpuint(total_drops(ts, 1), ==, 0);
+    assert_accounted(ts);
+
+    /* Turning the shaper off sends the rest at once */
+    nsw_port_set_shaper(ts->ports[1].port, 0, 0);
+    g_assert_cmpuint(nsw_port_queue_len(ts->ports[1].port), ==, 0);
+    g_assert_cmpuint(stats(ts, 1)->tx_packets, ==, 3000);
+    g_assert_cmpint(nsw_switch_next_timer(ts->sw), ==, INT64_MAX);
+    ts_free(ts);
+}
+
+/* A shaped port that goes down stops waiting for its timer. */
+static void test_shaper_link_down(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+
+    nsw_port_set_shaper(ts->ports[1].port, 8000, 60);
+    ts_send(ts, 0, &f);
+    ts_send(ts, 0, &f);
+    g_assert_cmpint(nsw_switch_next_timer(ts->sw), <, INT64_MAX);
+    nsw_port_set_link(ts->ports[1].port, false);
+    g_assert_cmpint(nsw_switch_next_timer(ts->sw), ==, INT64_MAX);
+    g_assert_cmpuint(stats(ts, 1)->drops[NSW_DROP_LINK_DOWN], ==, 1);
+    assert_accounted(ts);
+    ts_free(ts);
+}
+
+/* Policing drops what a port sends beyond its rate, before switching. */
+static void test_policer(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+    unsigned int i;
+
+    nsw_port_set_policer(ts->ports[0].port, 8000 * 8, 600);  /* 8000 B/s */
+    for (i = 0; i < 20; i++) {
+        ts_send(ts, 0, &f);
+    }
+    g_assert_cmpuint(ts->ports[1].rx->len, ==, 10);      /* the burst */
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_POLICED], ==, 10);
+    g_assert_cmpuint(stats(ts, 0)->rx_dropped, ==, 10);
+    ts->now_ns += SEC / 2;                                  /* 4000 B */
+    for (i = 0; i < 100; i++) {
+        ts_send(ts, 0, &f);
+    }
+    g_assert_cmpuint(ts->ports[1].rx->len, ==, 20);      /* full again */
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_POLICED], ==, 100);
+    assert_accounted(ts);
+    nsw_port_set_policer(ts->ports[0].port, 0, 0);
+    ts_send(ts, 0, &f);
+    g_assert_cmpuint(ts->ports[1].rx->len, ==, 21);
+    ts_free(ts);
+}
+
+/* Storm control limits floods only: known unicast is not counted. */
+static void test_storm_control(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+    Frame b = make_frame(BCAST, MAC(1), 60);
+    Frame unknown = make_frame(MAC(9), MAC(1), 60);
+    unsigned int i;
+
+    nsw_port_set_storm_limit(ts->ports[0].port, 5);
+    for (i = 0; i < 4; i++) {
+        ts_send(ts, 0, &b);
+        ts_send(ts, 0, &unknown);
+        ts_send(ts, 0, &f);
+    }
+    g_assert_cmpuint(ts->ports[2].rx->len, ==, 5);
+    g_assert_cmpuint(ts->ports[1].rx->len, ==, 5 + 4);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_STORM], ==, 3);
+    ts->now_ns += SEC / 5;                                  /* 1 more */
+    ts_send(ts, 0, &b);
+    ts_send(ts, 0, &b);
+    g_assert_cmpuint(ts->ports[2].rx->len, ==, 6);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_STORM], ==, 4);
+    assert_accounted(ts);
+    ts_free(ts);
+}
+
+/* The vlan policy's floods obey storm control too. */
+static void test_storm_control_vlan(void)
+{
+    TestSwitch *ts = vlan_switch(4);
+    Frame b = make_frame(BCAST, MAC(1), 60);
+
+    nsw_port_set_storm_limit(ts->ports[0].port, 1);
+    ts_send(ts, 0, &b);
+    ts_send(ts, 0, &b);
+    assert_rx(ts, 1, &b, 1);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_STORM], ==, 1);
+    ts_free(ts);
+}
+
+/*
+ * A port with a MAC limit learns no more addresses than that, so a guest
+ * sending from random addresses cannot evict other ports' entries (and
+ * have their traffic flooded to it).
+ */
+static void test_mac_limit(void)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    NswMacTable *table = nsw_switch_mac_table(ts->sw);
+    Frame hello = make_frame(BCAST, MAC(2), 60);
+    Frame to2 = make_frame(MAC(2), MAC(1), 60);
+    unsigned int i;
+
+    nsw_mac_table_set_max_entries(table, 64);
+    ts_send(ts, 1, &hello);
+    nsw_port_set_max_macs(ts->ports[0].port, 4);
+    for (i = 0; i < 1000; i++) {
+        Frame f = make_frame(BCAST, (const uint8_t[6]) { 0x02, 0x99, 0, 0,
+                                                        i >> 8, i }, 60);
+
+        ts_send(ts, 0, &f);
+    }
+    g_assert_cmpuint(nsw_mac_table_port_count(table, 0), ==, 4);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_MAC_LIMIT], ==, 996);
+    g_assert_cmpint(port_of(ts, MAC(2), 0), ==, 1);
+    ts_clear_rx(ts);
+    ts_send(ts, 2, &to2);
+    assert_rx(ts, 1, &to2, 1);
+    assert_rx_none(ts, 0);
+
+    /* a known address still passes; another port is not limited */
+    ts_send(ts, 0, &(Frame) { .len = 0 });
+    for (i = 0; i < 2; i++) {
+        Frame f = make_frame(BCAST, (const uint8_t[6]) { 0x02, 0x99, 0, 0,
+                                                        0, i }, 60);
+
+        ts_send(ts, 0, &f);
+    }
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_MAC_LIMIT], ==, 996);
+    g_assert_cmpuint(nsw_mac_table_port_count(table, 1), ==, 1);
+    assert_accounted(ts);
+    ts_free(ts);
+}
+
+/* Anti-spoofing: only the allowed source addresses get in. */
+static void test_allowed_macs(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+    Frame spoofed = make_frame(MAC(2), MAC(7), 60);
+    const uint8_t allowed[2][6] = {
+        { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 },
+        { 0x02, 0x00, 0x00, 0x00, 0x00, 0x03 },
+    };
+    const uint8_t (*got)[6];
+
+    nsw_port_set_allowed_macs(ts->ports[0].port, allowed, 2);
+    g_assert_cmpuint(nsw_port_allowed_macs(ts->ports[0].port, &got), ==, 2);
+    g_assert_cmpmem(got, 12, allowed, 12);
+    ts_send(ts, 0, &f);
+    ts_send(ts, 0, &spoofed);
+    assert_rx(ts, 1, &f, 1);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_SPOOFED], ==, 1);
+    g_assert_cmpint(port_of(ts, MAC(7), 0), ==, -1);
+    nsw_port_set_allowed_macs(ts->ports[0].port, NULL, 0);
+    ts_send(ts, 0, &spoofed);
+    g_assert_cmpuint(ts->ports[1].rx->len, ==, 2);
+    assert_accounted(ts);
+    ts_free(ts);
+}
+
+/*
+ * Loop protection.  Two bridges joined by two cables (sw A's ports 2 and 3
+ * to sw B's ports 2 and 3) make a loop: a broadcast goes round for ever,
+ * and its source moves between A's two cable ports at every turn.
+ */
+typedef struct Cable {
+    NswSwitch *sw;
+    NswPort *port;                  /* the far end */
+    unsigned int loops;
+} Cable;
+
+static ssize_t cable_transmit(NswPort *port, NswPacket *pkt, void *opaque)
+{
+    Cable *c = opaque;
+
+    nsw_switch_input(c->sw, c->port, nsw_packet_data(pkt),
+                     nsw_packet_len(pkt), 0);
+    return nsw_packet_len(pkt);
+}
+
+static void cable_loop_detected(NswPort *port, const uint8_t *mac,
+                                void *opaque)
+{
+    Cable *c = opaque;
+
+    c->loops++;
+}
+
+static const NswPortOps cable_ops = {
+    .transmit = cable_transmit,
+    .loop_detected = cable_loop_detected,
+};
+
+static ssize_t sink_transmit(NswPort *port, NswPacket *pkt, void *opaque)
+{
+    return nsw_packet_len(pkt);
+}
+
+static const NswPortOps sink_ops = {
+    .transmit = sink_transmit,
+};
+
+static void test_loop_protection(void)
+{
+    NswSwitch *a = nsw_switch_new(&nsw_policy_bridge);
+    NswSwitch *b = nsw_switch_new(&nsw_policy_bridge);
+    Cable ca[2] = { { .sw = b }, { .sw = b } };
+    Cable cb[2] = { { .sw = a }, { .sw = a } };
+    NswPort *pa[2], *pb[2], *host;
+    Frame f = make_frame(BCAST, MAC(1), 60);
+    unsigned int i, rounds;
+
+    host = nsw_port_add(a, "host", &sink_ops, NULL);
+    for (i = 0; i < 2; i++) {
+        g_autofree char *name = g_strdup_printf("cable%u", i);
+
+        pa[i] = nsw_port_add(a, name, &cable_ops, &ca[i]);
+        pb[i] = nsw_port_add(b, name, &cable_ops, &cb[i]);
+    }
+    for (i = 0; i < 2; i++) {
+        ca[i].port = pb[i];
+        cb[i].port = pa[i];
+    }
+    nsw_switch_input(a, host, f.data, f.len, 0);
+    for (rounds = 0; rounds < 1000 && (nsw_switch_has_pending(a) ||
+                                       nsw_switch_has_pending(b));
+         rounds++) {
+        nsw_switch_run_pending(a, 0);
+        nsw_switch_run_pending(b, 0);
+    }
+    /*
+     * The storm ended because a cable went down (both switches may see it
+     * flap and cut their end), and each owner was told.
+     */
+    g_assert_cmpuint(rounds, <, 1000);
+    for (i = 0; i < 2; i++) {
+        g_assert_cmpuint(ca[i].loops, ==, !nsw_port_link_up(pa[i]));
+        g_assert_cmpuint(cb[i].loops, ==, !nsw_port_link_up(pb[i]));
+    }
+    g_assert_cmpuint(ca[0].loops + ca[1].loops + cb[0].loops + cb[1].loops,
+                     >=, 1);
+
+    /* off: the storm goes on (for as long as we care to run it) */
+    for (i = 0; i < 2; i++) {
+        nsw_port_set_link(pa[i], true);
+        nsw_port_set_link(pb[i], true);
+    }
+    nsw_switch_set_flap_limit(a, 0);
+    nsw_switch_set_flap_limit(b, 0);
+    g_assert_cmpuint(nsw_switch_flap_limit(a), ==, 0);
+    nsw_switch_input(a, host, f.data, f.len, 2 * SEC);
+    for (rounds = 0; rounds < 100; rounds++) {
+        nsw_switch_run_pending(a, 2 * SEC);
+        nsw_switch_run_pending(b, 2 * SEC);
+    }
+    g_assert_true(nsw_switch_has_pending(a) || nsw_switch_has_pending(b));
+    nsw_switch_free(a);
+    nsw_switch_free(b);
 }
 
 /*
@@ -1480,6 +1855,22 @@ int main(int argc, char **argv)
     g_test_add_func("/netswitch/backlog/bounded", test_backlog_bounded);
     g_test_add_func("/netswitch/accounting/million",
                     test_accounting_million);
+    g_test_add_func("/netswitch/token-bucket/rate-and-burst",
+                    test_tb_rate_and_burst);
+    g_test_add_func("/netswitch/token-bucket/burst-then-wait",
+                    test_tb_burst_then_wait);
+    g_test_add_func("/netswitch/token-bucket/extremes", test_tb_extremes);
+    g_test_add_func("/netswitch/policy/shaper", test_shaper);
+    g_test_add_func("/netswitch/policy/shaper-link-down",
+                    test_shaper_link_down);
+    g_test_add_func("/netswitch/policy/policer", test_policer);
+    g_test_add_func("/netswitch/policy/storm-control", test_storm_control);
+    g_test_add_func("/netswitch/policy/storm-control-vlan",
+                    test_storm_control_vlan);
+    g_test_add_func("/netswitch/policy/mac-limit", test_mac_limit);
+    g_test_add_func("/netswitch/policy/allowed-macs", test_allowed_macs);
+    g_test_add_func("/netswitch/policy/loop-protection",
+                    test_loop_protection);
     g_test_add_func("/netswitch/link/down-drops-and-flushes", test_link_down);
     g_test_add_func("/netswitch/link/down-unicast", test_link_down_unicast);
     return g_test_run();

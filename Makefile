@@ -4,10 +4,11 @@
 #   make check    build, then run our test suites; ends with 'N passed, N failed'
 #   make bench    build ours and pristine upstream, compare guests and the
 #                 netswitch core (RUNS=3); not part of make check
-#   make demo     build, then boot a Debian guest on the LAN9118 behind a
-#                 netswitch with a slirp uplink: ifconfig, DHCP, ping, wget,
-#                 iperf3 (NIC=lan9118|smc91c111|virtio|virtio-legacy|
-#                 virtio-legacy-pci|all)
+#   make demo     build, then boot a Debian guest with the card's command
+#                 (-M vexpress -netdev user: the LAN9118 on slirp), then on
+#                 the NIC behind a netswitch with a slirp uplink: ifconfig,
+#                 DHCP, ping, wget, iperf3 (NIC=lan9118|smc91c111|virtio|
+#                 virtio-legacy|virtio-legacy-pci|all)
 #   make demo-pair  two guests in two QEMUs, their netswitches linked by UDP
 #   make fuzz     build QEMU's generic fuzzer (clang, libFuzzer, ASan, UBSan)
 #                 in build/fuzz/obj, beside the normal build

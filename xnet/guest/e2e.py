@@ -7,8 +7,11 @@
 # Copyright (c) 2026 The qemu-xnet authors
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Used by 'make demo' (a table), 'make check' (--tap: one TAP result per
-# step) and 'make bench' (--json).  Everything runs in a private network
+# Used by 'make demo' (progress, the guest's own output and a table),
+# 'make check' (--tap: one TAP result per step) and 'make bench' (--json).
+# For the LAN9118, the demo first runs the card's command itself,
+# "qemu-system-arm -M vexpress -netdev user" plus what the guest needs to
+# boot, straight on slirp; then every NIC runs behind a netswitch.  Everything runs in a private network
 # namespace whose only interface is loopback: the guest can reach nothing
 # but the host servers here (10.0.2.2), slirp's DNS (10.0.2.3) and itself.
 #
@@ -21,6 +24,7 @@ import http.server
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -224,18 +228,10 @@ def switch_drops(qmp_path):
     return total
 
 
-def qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct=False,
-                 qmp_path=None, iperf_dir='both'):
+def qemu_command(nic, qemu_dir, append, direct=False, qmp_path=None):
     binary, machine, nic_args, xnic, console = BOARDS[nic]
     arch = ARCH[binary]
     g = GUEST
-    append = ['console=' + console, 'xnet.nic=' + xnic,
-              'xnet.steps=' + ','.join(steps),
-              'xnet.http=10.0.2.2:%d/data.bin' % servers.http_port,
-              'xnet.md5=' + servers.md5,
-              'xnet.iperf=10.0.2.2:%d' % servers.iperf_port,
-              'xnet.iperf_time=%d' % iperf_time,
-              'xnet.iperf_dir=' + iperf_dir]
     if direct:
         network = direct_nic_args(nic_args)
     else:
@@ -246,49 +242,100 @@ def qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct=False,
             [a.format(g=g) for a in machine] +
             ['-kernel', '%s/%s/vmlinuz' % (g, arch),
              '-initrd', '%s/%s/initrd.gz' % (g, arch),
-             '-append', ' '.join(append)] + network +
+             '-append', append] + network +
             ['-display', 'none', '-monitor', 'none', '-serial', 'stdio',
              '-no-reboot'] +
             (['-qmp', 'unix:%s,server=on,wait=off' % qmp_path] if qmp_path else []))
+
+
+# The card's command: the board's default NIC on an id-less -netdev.  The
+# guest needs -kernel, -initrd, -dtb and -append; -nographic puts its
+# console on QEMU's stdout, where the runner reads it.
+CARD = ['-M', 'vexpress', '-netdev', 'user']
+
+
+def guest_append(nic, servers, steps, iperf_time, iperf_dir, ping_count=None):
+    console, xnic = BOARDS[nic][4], BOARDS[nic][3]
+    append = ['console=' + console, 'xnet.nic=' + xnic,
+              'xnet.steps=' + ','.join(steps),
+              'xnet.http=10.0.2.2:%d/data.bin' % servers.http_port,
+              'xnet.md5=' + servers.md5,
+              'xnet.iperf=10.0.2.2:%d' % servers.iperf_port,
+              'xnet.iperf_time=%d' % iperf_time,
+              'xnet.iperf_dir=' + iperf_dir]
+    if ping_count:
+        append.append('xnet.ping_count=%d' % ping_count)
+    return ' '.join(append)
+
+
+def card_command(qemu_dir, append):
+    g = os.path.join(GUEST, 'armhf')
+    return ([os.path.join(qemu_dir, 'qemu-system-arm')] + CARD +
+            ['-kernel', g + '/vmlinuz', '-initrd', g + '/initrd.gz',
+             '-dtb', g + '/vexpress-v2p-ca9.dtb', '-append', append,
+             '-nographic'])
 
 
 def parse_kv(text):
     return dict(re.findall(r'(\w+)=(\S+)', text))
 
 
-def run_guest(nic, qemu_dir, steps, iperf_time, progress, direct=False,
-              iperf_dir='both'):
-    """Boot, collect XNET lines; returns (results, log path, wall seconds)."""
+def run_guest(nic, qemu_dir, steps, iperf_time, progress=None, direct=False,
+              iperf_dir='both', card=False, guest_out=None, ping_count=None):
+    """Boot, collect XNET lines; returns (results, log path, wall seconds).
+
+    card: run the card's command (CARD) instead of BOARDS[nic]'s network.
+    progress: a Progress that shows the steps as they run, or None.
+    guest_out: a list that receives the guest's own output, as
+    (tag, line) from its "xnet-out TAG: line" lines.
+    """
     servers = Servers()
     if 'iperf' in steps and not servers.iperf:
         steps = [s for s in steps if s != 'iperf']
     os.makedirs(LOGDIR, exist_ok=True)
-    qmp_path = os.path.join(LOGDIR, nic + '.qmp')
+    run_name = nic + ('-card' if card else '')
+    qmp_path = os.path.join(LOGDIR, run_name + '.qmp')
     if os.path.exists(qmp_path):
         os.unlink(qmp_path)
-    cmd = qemu_command(nic, qemu_dir, servers, steps, iperf_time, direct,
-                       qmp_path, iperf_dir)
-    logpath = os.path.join(LOGDIR, nic + '.log')
+    append = guest_append(nic, servers, steps, iperf_time, iperf_dir,
+                          ping_count)
+    if card:
+        cmd = card_command(qemu_dir, append)
+    else:
+        cmd = qemu_command(nic, qemu_dir, append, direct, qmp_path)
+    # From the top of the tree, so that the command shown is the one run
+    cmd = [a.replace(ROOT + '/', '') for a in cmd]
+    logpath = os.path.join(LOGDIR, run_name + '.log')
+    if progress:
+        progress.command(cmd, append, os.path.relpath(logpath, ROOT))
     results = {}
     start = time.monotonic()
     with open(logpath, 'w') as logf:
         logf.write(' '.join(cmd) + '\n')
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, cwd=ROOT,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         lines = []
         reader = threading.Thread(target=lambda: lines.extend(
             iter_lines(proc.stdout, logf)), daemon=True)
         reader.start()
+        if progress:
+            progress.start(steps, start)
         seen = 0
         step = 'boot'
         deadline = start + STEP_DEADLINE['boot']
         while True:
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if progress:
+                progress.tick(now)
+            if now > deadline:
                 results[step] = ('fail', {'why': 'timed out'})
                 break
             if seen < len(lines):
                 line = lines[seen]
                 seen += 1
+                out = re.match(r'.*xnet-out ([\w-]+): ?(.*)', line)
+                if out and guest_out is not None:
+                    guest_out.append((out.group(1), out.group(2)))
                 m = re.match(r'.*XNET: (\S+) ?(ok|fail)?(.*)', line)
                 if not m:
                     continue
@@ -300,8 +347,8 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress, direct=False,
                     results['lease'][1]['t'] = kv['t']
                 if verdict:
                     results[name] = (verdict, kv)
-                    if progress:
-                        log('%s: %s %s' % (nic, name, verdict))
+                if progress:
+                    progress.event(name, verdict, kv, time.monotonic())
                 if name == 'done':
                     drops = switch_drops(qmp_path)
                     if drops is not None:
@@ -314,6 +361,8 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress, direct=False,
                 results.setdefault(step, ('fail', {'why': 'QEMU exited %d' % proc.returncode}))
                 break
             time.sleep(0.05)
+        if progress:
+            progress.stop(time.monotonic(), results.get(step))
         if proc.poll() is None:
             proc.kill()
         proc.wait()
@@ -334,6 +383,159 @@ def iter_lines(stream, logf):
 
 STEPS = ['ifconfig', 'dhcp', 'ping', 'wget', 'iperf']
 
+WIDTH = 80      # the demo's lines stay shorter than this (a terminal's)
+
+
+def wrap_words(words, first, indent, sep=' \\'):
+    """Lines of @words after @first, then after @indent, each shorter than
+    WIDTH with @sep at the end of all but the last."""
+    lines, cur = [], first
+    for i, w in enumerate(words):
+        end = sep if i + 1 < len(words) else ''
+        if cur != first and len(cur) + 1 + len(w) + len(end) >= WIDTH:
+            lines.append(cur + sep)
+            cur = indent + w
+        else:
+            cur = cur + ('' if cur == first else ' ') + w
+    return lines + [cur]
+
+
+def command_words(cmd):
+    """The words of a command for wrapping: an option with its value."""
+    words = []
+    for a in cmd:
+        if words and words[-1].startswith('-') and ' ' not in words[-1] and \
+                not a.startswith('-'):
+            words[-1] += ' ' + a
+        else:
+            words.append(a)
+    return words
+
+
+class Progress:
+    """The demo's view of a run: one line per step, with elapsed seconds.
+
+    Steps, each ended by the guest's verdict line: boot (QEMU start to the
+    NIC being up: "ifconfig"), lease ("dhcp"), ping, wget, iperf3.  On a
+    terminal the running step's line counts its seconds in place; otherwise
+    it is printed when the step starts and every TICK seconds after.
+    """
+    TICK = 10
+    ORDER = [('boot', 'ifconfig', 'ifconfig'), ('lease', 'dhcp', 'dhcp'),
+             ('ping', 'ping', 'ping'), ('wget', 'wget', 'wget'),
+             ('iperf3', 'iperf', 'iperf3')]
+
+    def __init__(self, out=sys.stdout):
+        self.out = out
+        self.tty = out.isatty()
+        self.todo = []
+        self.kv = {}
+
+    def say(self, text):
+        self.out.write(text + '\n')
+        self.out.flush()
+
+    def command(self, cmd, append, logpath):
+        shown = ['"$APPEND"' if a == append else shlex.quote(a) for a in cmd]
+        for line in wrap_words(command_words(shown), '  ', '      '):
+            self.say(line)
+        self.say("  where APPEND is the guest's kernel command line:")
+        for line in wrap_words(append.split(), '      ', '      ', sep=''):
+            self.say(line)
+        self.say('  serial log: ' + logpath)
+
+    def start(self, steps, now):
+        # (label, guest step, name of the guest's verdict line)
+        self.todo = [o for o in self.ORDER
+                     if o[1] in steps or o[0] == 'boot']
+        self.begin(now)
+
+    def begin(self, now):
+        self.t0 = self.last = now
+        if self.todo and not self.tty:
+            self.say('  %-7s ... %3d s' % (self.todo[0][0], 0))
+        self.tick(now)
+
+    def tick(self, now):
+        if not self.todo:
+            return
+        secs = int(now - self.t0)
+        if self.tty:
+            if now - self.last >= 1 or now == self.t0:
+                self.out.write('\r  %-7s ... %3d s' % (self.todo[0][0], secs))
+                self.out.flush()
+                self.last = now
+        elif now - self.last >= self.TICK:
+            self.say('  %-7s ... %3d s' % (self.todo[0][0], secs))
+            self.last = now
+
+    def event(self, name, verdict, kv, now):
+        self.kv[name] = kv
+        if not self.todo or not verdict:
+            return
+        label, _, line = self.todo[0]
+        if name != line:
+            return
+        self.finish(verdict, self.detail(label, verdict, kv), now)
+
+    def finish(self, verdict, detail, now):
+        label = self.todo.pop(0)[0]
+        text = '  %-7s %-4s %5.1f s  %s' % (label, verdict, now - self.t0,
+                                            detail)
+        if len(text) >= WIDTH:
+            text = text[:WIDTH - 4] + '...'
+        self.say(('\r' + text.ljust(22)) if self.tty else text)
+        self.begin(now)
+
+    def stop(self, now, why):
+        """The run ended: a step still running failed (@why)."""
+        if self.todo:
+            self.finish('FAIL', (why or ('', {}))[1].get('why', 'no verdict'),
+                        now)
+            while self.todo:
+                self.todo.pop(0)
+
+    def detail(self, label, verdict, kv):
+        if verdict != 'ok':
+            return ' '.join('%s=%s' % i for i in kv.items())
+        boot = self.kv.get('boot', {})
+        if label == 'boot':
+            return 'Linux %s, %s %s, carrier %s' % (
+                boot.get('kernel', '?'), kv.get('if'), kv.get('mac'),
+                kv.get('carrier'))
+        if label == 'lease':
+            return '%s, router %s, DNS %s' % (kv.get('ip'), kv.get('router'),
+                                              kv.get('dns'))
+        if label == 'ping':
+            return '%s/%s replies from %s, avg %s ms' % (
+                kv.get('recv'), kv.get('sent'), kv.get('host'),
+                kv.get('rtt_avg'))
+        if label == 'wget':
+            return '%d KiB at %s KiB/s, md5 ok' % (
+                int(kv.get('bytes', 0)) // 1024, kv.get('kib_s'))
+        return 'guest->host %s, host->guest %s Mbit/s' % (
+            kv.get('tx_mbps'), kv.get('rx_mbps'))
+
+
+def print_guest_output(out, indent='    '):
+    """The guest's own output (ping, iperf3 summaries, ifconfig), by tag.
+
+    A line too wide for WIDTH columns loses padding: first iperf3's before
+    its last column, then runs of spaces.
+    """
+    out = [(tag, line.rstrip()) for tag, line in out]
+    # without the blank lines that end a command's output
+    out = [o for i, o in enumerate(out)
+           if o[1] or (i + 1 < len(out) and out[i + 1][0] == o[0])]
+    print("  the guest's own output:")
+    for tag, line in out:
+        if len(indent) + len(line) >= WIDTH:
+            # iperf3 pads its last column ("sender", "receiver") far out
+            line = re.sub(r' {3,}(sender|receiver)$', r'  \1', line)
+        if len(indent) + len(line) >= WIDTH:
+            line = re.sub(r'  +', ' ', line)
+        print((indent + line).rstrip())
+
 
 def summary_row(nic, results):
     def get(step, key, fmt='%s'):
@@ -348,11 +550,14 @@ def summary_row(nic, results):
 
 
 def print_table(rows):
-    head = ['NIC', 'DHCP lease', 'lease (s)', 'ping avg (ms)', 'wget (KiB/s)',
-            'iperf3 tx (Mbit/s)', 'iperf3 rx (Mbit/s)']
-    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
-    for r in [head] + rows:
-        print('  '.join(str(c).ljust(w) for c, w in zip(r, widths)))
+    """The summary, two header lines so that it fits 80 columns."""
+    head = [['', 'DHCP', 'lease', 'ping', 'wget', 'iperf3 tx', 'iperf3 rx'],
+            ['NIC', 'lease', '(s)', 'avg (ms)', '(KiB/s)', '(Mbit/s)',
+             '(Mbit/s)']]
+    widths = [max(len(str(r[i])) for r in head + rows)
+              for i in range(len(head[0]))]
+    for r in head + rows:
+        print('  '.join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
 def main():
@@ -371,6 +576,9 @@ def main():
                     'NIC, whether QEMU reported nothing')
     ap.add_argument('--direct', action='store_true',
                     help='NIC straight on slirp, no netswitch (upstream QEMU)')
+    ap.add_argument('--no-card', action='store_true',
+                    help='leave out the first run, the card\'s command '
+                    '(-M vexpress -netdev user), which runs with the lan9118')
     args = ap.parse_args()
     nics = ALL_NICS if args.nic == 'all' else args.nic.split(',')
     unknown = [n for n in nics if n not in BOARDS]
@@ -383,16 +591,32 @@ def main():
             build_image(arch)
     enter_private_netns()
 
+    # (label, NIC, card?): the card's command first (not in make bench,
+    # whose rows compare the netswitch runs with upstream's)
+    runs = [(nic, nic, False) for nic in nics]
+    demo = not args.tap and not args.json
+    if not args.json and 'lan9118' in nics and not args.direct and \
+            not args.no_card:
+        runs.insert(0, ('lan9118 card', 'lan9118', True))
+
     rows, failed, tapn, allres = [], 0, 0, {}
-    for nic in nics:
-        if not args.tap:
-            log('booting %s (serial log: %s)' % (nic, os.path.relpath(
-                os.path.join(LOGDIR, nic + '.log'), ROOT)))
+    for i, (label, nic, card) in enumerate(runs):
+        progress = guest_out = None
+        if demo:
+            progress, guest_out = Progress(), []
+            print()
+            log('[%d/%d] %s' % (i + 1, len(runs), card and
+                'the card\'s command: the LAN9118 straight on slirp' or
+                '%s behind a netswitch (bridge) whose uplink is slirp' % nic))
         results, logpath, secs = run_guest(nic, args.qemu_dir, steps,
-                                           args.iperf_time, not args.tap,
-                                           args.direct, args.iperf_dir)
+                                           args.iperf_time, progress,
+                                           args.direct, args.iperf_dir,
+                                           card=card, guest_out=guest_out,
+                                           ping_count=3 if demo else None)
+        if demo:
+            print_guest_output(guest_out)
         allres[nic] = {k: {'verdict': v[0], **v[1]} for k, v in results.items()}
-        rows.append(summary_row(nic, results))
+        rows.append(summary_row(label, results))
         want = ['ifconfig', 'dhcp'] + [s for s in steps if s in ('ping', 'wget')]
         if 'iperf' in steps:
             want.append('iperf3')
@@ -405,7 +629,7 @@ def main():
             failed += not ok
             tapn += 1
             if args.tap:
-                print('%s %d - %s %s%s' % ('ok' if ok else 'not ok', tapn, nic, s,
+                print('%s %d - %s %s%s' % ('ok' if ok else 'not ok', tapn, label, s,
                                             '' if ok else ' (serial log: %s)' %
                                             os.path.relpath(logpath, ROOT)))
     if args.tap:
@@ -415,6 +639,9 @@ def main():
     else:
         print()
         print_table(rows)
+        if any(r[2] for r in runs):
+            print('lan9118 card: -M vexpress -netdev user; the others: '
+                  'behind a netswitch.')
     return 1 if failed else 0
 
 

@@ -38,6 +38,8 @@ METRICS = [
     ('wget', 'kib_s', 'wget (KiB/s)', True),
     ('iperf3', 'tx_mbps', 'iperf3 guest->host (Mbit/s)', True),
     ('iperf3', 'rx_mbps', 'iperf3 host->guest (Mbit/s)', True),
+    ('iperf3', 'tx_retr', 'iperf3 guest->host retransmits', False),
+    ('iperf3', 'rx_retr', 'iperf3 host->guest retransmits', False),
     # after all steps: the guest driver's dropped/missed/FIFO counters, and
     # the netswitch's drops over all ports (ours only: upstream has none)
     ('counters', 'drops', 'guest drops (frames)', False),
@@ -50,8 +52,9 @@ UPSTREAM_EQUIVALENT = {'virtio-legacy': 'virtio',
                        'virtio-legacy-pci': 'virtio-pci'}
 
 
-def guest_run(build, nic, iperf_time):
+def guest_run(build, nic, iperf_time, extra_args=()):
     qemu_dir, extra = BUILDS[build]
+    extra = extra + list(extra_args)
     if build == 'upstream':
         nic = UPSTREAM_EQUIVALENT.get(nic, nic)
     p = subprocess.run([sys.executable, E2E, '--json', '--nic', nic,
@@ -134,12 +137,32 @@ def machine():
     return '%s, %d cores, %s' % (cpu, os.cpu_count(), platform.platform())
 
 
+def shaped_table(runs, iperf_time, rate):
+    """The lan9118 behind ports shaped to @rate bit/s both ways (ours)."""
+    samples = []
+    for i in range(runs):
+        print('bench: run %d/%d lan9118 shaped to %d bit/s' % (i + 1, runs, rate),
+              flush=True)
+        samples.append(guest_run('ours', 'lan9118', iperf_time,
+                                 ['--shape', str(rate)]))
+    rows = []
+    for key, field, label, _ in METRICS:
+        if key in ('iperf3', 'counters', 'switch'):
+            rows.append(['lan9118', label,
+                         fmt(median(value(r, key, field) for r in samples)),
+                         ' '.join(fmt(value(r, key, field)) for r in samples)])
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--nics', default='lan9118,smc91c111,virtio-legacy,virtio-legacy-pci')
     ap.add_argument('--iperf-time', type=int, default=10)
     ap.add_argument('--no-guests', action='store_true')
+    ap.add_argument('--shape', type=int, default=10000000,
+                    help='also run the lan9118 shaped to this many bit/s '
+                    '(0: not)')
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
 
@@ -154,6 +177,15 @@ def main():
                   'iperf3 %d s per direction):' % (args.runs, args.iperf_time), '',
                   rst_table(['NIC', 'metric', 'ours', 'upstream', 'ours/upstream'],
                             rows), '']
+    if not args.no_guests and args.shape:
+        parts += ['Shaping: the lan9118 behind a netswitch whose guest port '
+                  'and uplink are shaped to %g Mbit/s (rate=%d), median of %d '
+                  'runs, iperf3 %d s per direction:' % (args.shape / 1e6,
+                                                        args.shape, args.runs,
+                                                        args.iperf_time), '',
+                  rst_table(['NIC', 'metric', 'median', 'runs'],
+                            shaped_table(args.runs, args.iperf_time,
+                                         args.shape)), '']
     parts += ['netswitch core (one core, bridge policy; hub-copy is a '
               'net/hub.c-style copy per port):', '', '::', '']
     parts += ['  ' + l for l in core_table().splitlines()]

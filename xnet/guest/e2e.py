@@ -228,16 +228,28 @@ def switch_drops(qmp_path):
     return total
 
 
-def qemu_command(nic, qemu_dir, append, direct=False, qmp_path=None):
+def shaped(args, rate):
+    """@args with the guest's swport (id=nic0) shaped to @rate bit/s."""
+    return [a + ',rate=%d' % rate if a.startswith('swport,id=nic0,') else a
+            for a in args]
+
+
+def qemu_command(nic, qemu_dir, append, direct=False, qmp_path=None,
+                 shape=None):
     binary, machine, nic_args, xnic, console = BOARDS[nic]
     arch = ARCH[binary]
     g = GUEST
     if direct:
         network = direct_nic_args(nic_args)
     else:
+        # shape: both ways, the guest's port (what it receives) and the
+        # uplink (what it sends)
+        up = 'swport,id=up,switch=sw0,netdev=wan' + (
+            ',rate=%d' % shape if shape else '')
         network = ['-object', 'netswitch,id=sw0,policy=bridge',
                    '-netdev', 'user,id=wan,net=10.0.2.0/24,dhcpstart=10.0.2.15',
-                   '-netdev', 'swport,id=up,switch=sw0,netdev=wan'] + nic_args
+                   '-netdev', up] + (shaped(nic_args, shape) if shape
+                                     else nic_args)
     return ([os.path.join(qemu_dir, binary)] +
             [a.format(g=g) for a in machine] +
             ['-kernel', '%s/%s/vmlinuz' % (g, arch),
@@ -247,6 +259,9 @@ def qemu_command(nic, qemu_dir, append, direct=False, qmp_path=None):
              '-no-reboot'] +
             (['-qmp', 'unix:%s,server=on,wait=off' % qmp_path] if qmp_path else []))
 
+
+# make demo's shaped run: the lan9118 behind ports shaped to 10 Mbit/s
+DEMO_SHAPE = 10 * 1000 * 1000
 
 # The card's command: the board's default NIC on an id-less -netdev.  The
 # guest needs -kernel, -initrd, -dtb and -append; -nographic puts its
@@ -281,10 +296,12 @@ def parse_kv(text):
 
 
 def run_guest(nic, qemu_dir, steps, iperf_time, progress=None, direct=False,
-              iperf_dir='both', card=False, guest_out=None, ping_count=None):
+              iperf_dir='both', card=False, guest_out=None, ping_count=None,
+              shape=None):
     """Boot, collect XNET lines; returns (results, log path, wall seconds).
 
     card: run the card's command (CARD) instead of BOARDS[nic]'s network.
+    shape: shape the guest's switch ports both ways to this many bit/s.
     progress: a Progress that shows the steps as they run, or None.
     guest_out: a list that receives the guest's own output, as
     (tag, line) from its "xnet-out TAG: line" lines.
@@ -293,7 +310,8 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress=None, direct=False,
     if 'iperf' in steps and not servers.iperf:
         steps = [s for s in steps if s != 'iperf']
     os.makedirs(LOGDIR, exist_ok=True)
-    run_name = nic + ('-card' if card else '')
+    run_name = nic + ('-card' if card else '') + (
+        '-shaped' if shape else '')
     qmp_path = os.path.join(LOGDIR, run_name + '.qmp')
     if os.path.exists(qmp_path):
         os.unlink(qmp_path)
@@ -302,7 +320,7 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress=None, direct=False,
     if card:
         cmd = card_command(qemu_dir, append)
     else:
-        cmd = qemu_command(nic, qemu_dir, append, direct, qmp_path)
+        cmd = qemu_command(nic, qemu_dir, append, direct, qmp_path, shape)
     # From the top of the tree, so that the command shown is the one run
     cmd = [a.replace(ROOT + '/', '') for a in cmd]
     logpath = os.path.join(LOGDIR, run_name + '.log')
@@ -576,6 +594,10 @@ def main():
                     'NIC, whether QEMU reported nothing')
     ap.add_argument('--direct', action='store_true',
                     help='NIC straight on slirp, no netswitch (upstream QEMU)')
+    ap.add_argument('--shape', type=int, metavar='BITS',
+                    help='shape every NIC\'s switch ports (the guest\'s and the '
+                    'uplink) to BITS per second; make demo adds a run of the '
+                    'lan9118 shaped to 10 Mbit/s')
     ap.add_argument('--no-card', action='store_true',
                     help='leave out the first run, the card\'s command '
                     '(-M vexpress -netdev user), which runs with the lan9118')
@@ -591,31 +613,37 @@ def main():
             build_image(arch)
     enter_private_netns()
 
-    # (label, NIC, card?): the card's command first (not in make bench,
-    # whose rows compare the netswitch runs with upstream's)
-    runs = [(nic, nic, False) for nic in nics]
+    # (label, NIC, card?, shape): the card's command first (not in make
+    # bench, whose rows compare the netswitch runs with upstream's)
+    runs = [(nic, nic, False, args.shape) for nic in nics]
     demo = not args.tap and not args.json
     if not args.json and 'lan9118' in nics and not args.direct and \
             not args.no_card:
-        runs.insert(0, ('lan9118 card', 'lan9118', True))
+        runs.insert(0, ('lan9118 card', 'lan9118', True, None))
+    if demo and 'lan9118' in nics and not args.direct and not args.shape:
+        runs.append(('lan9118 10M', 'lan9118', False, DEMO_SHAPE))
 
     rows, failed, tapn, allres = [], 0, 0, {}
-    for i, (label, nic, card) in enumerate(runs):
+    for i, (label, nic, card, shape) in enumerate(runs):
         progress = guest_out = None
         if demo:
             progress, guest_out = Progress(), []
             print()
             log('[%d/%d] %s' % (i + 1, len(runs), card and
                 'the card\'s command: the LAN9118 straight on slirp' or
-                '%s behind a netswitch (bridge) whose uplink is slirp' % nic))
+                '%s behind a netswitch (bridge) whose uplink is slirp%s' %
+                (nic, shape and ', both shaped to %g Mbit/s' % (shape / 1e6)
+                 or '')))
         results, logpath, secs = run_guest(nic, args.qemu_dir, steps,
                                            args.iperf_time, progress,
                                            args.direct, args.iperf_dir,
                                            card=card, guest_out=guest_out,
-                                           ping_count=3 if demo else None)
+                                           ping_count=3 if demo else None,
+                                           shape=shape)
         if demo:
             print_guest_output(guest_out)
-        allres[nic] = {k: {'verdict': v[0], **v[1]} for k, v in results.items()}
+        allres[label if shape else nic] = {k: {'verdict': v[0], **v[1]}
+                                           for k, v in results.items()}
         rows.append(summary_row(label, results))
         want = ['ifconfig', 'dhcp'] + [s for s in steps if s in ('ping', 'wget')]
         if 'iperf' in steps:
@@ -642,6 +670,9 @@ def main():
         if any(r[2] for r in runs):
             print('lan9118 card: -M vexpress -netdev user; the others: '
                   'behind a netswitch.')
+        if any(r[3] for r in runs):
+            print('10M: the guest\'s port and the uplink shaped to 10 Mbit/s '
+                  '(rate=10000000).')
     return 1 if failed else 0
 
 

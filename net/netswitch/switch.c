@@ -566,13 +566,13 @@ static void backlog_append(NswSwitch *sw, NswPort *in, const uint8_t *buf,
     g_queue_push_tail(&sw->backlog, entry);
 }
 
-static bool port_can_transmit(NswPort *out)
+static inline bool port_can_transmit(NswPort *out)
 {
     return !out->ops->can_transmit || out->ops->can_transmit(out, out->opaque);
 }
 
 /* Count what became of a transmit that was not refused as busy. */
-static void count_transmit(NswPort *out, NswPacket *pkt, ssize_t ret)
+static inline void count_transmit(NswPort *out, NswPacket *pkt, ssize_t ret)
 {
     if (ret > 0) {
         out->stats.tx_packets++;
@@ -655,29 +655,35 @@ static void queue_append(NswPort *out, NswPacket *pkt)
     out->stats.queue_high_water = MAX(out->stats.queue_high_water, depth + 1);
 }
 
-void nsw_port_output(NswPort *in, NswPort *out, NswPacket *pkt)
+/* nsw_port_output() but for counting @in's forwarded, for floods */
+static inline void port_output(NswPort *out, NswPacket *pkt)
 {
     ssize_t ret;
 
-    in->stats.forwarded++;
-    if (!out->link_up) {
+    if (unlikely(!out->link_up)) {
         nsw_port_drop_tx(out, NSW_DROP_LINK_DOWN);
         return;
     }
-    if (out->queue.length) {
+    if (unlikely(out->queue.length)) {
         /* Behind what waits; the port may have room without having said so */
         queue_append(out, pkt);
         queue_send(out);
         return;
     }
-    if (port_can_transmit(out) && shaper_allows(out, pkt)) {
+    if (likely(port_can_transmit(out) && shaper_allows(out, pkt))) {
         ret = port_transmit(out, pkt);
-        if (ret != 0) {
+        if (likely(ret != 0)) {
             count_transmit(out, pkt, ret);
             return;
         }
     }
     queue_append(out, pkt);
+}
+
+void nsw_port_output(NswPort *in, NswPort *out, NswPacket *pkt)
+{
+    in->stats.forwarded++;
+    port_output(out, pkt);
 }
 
 /*
@@ -911,7 +917,8 @@ void nsw_switch_flood(NswSwitch *sw, NswPort *in, NswPacket *pkt)
         NswPort *out = g_ptr_array_index(sw->ports, i);
 
         if (out && nsw_port_may_send_back(out, in)) {
-            nsw_port_output(in, out, pkt);
+            in->stats.forwarded++;
+            port_output(out, pkt);
         }
     }
 }

@@ -82,7 +82,7 @@
 #include "migration/vmstate.h"
 #include "net/net.h"
 #include "net/eth.h"
-#include "trace.h"
+#include "xnet/trace.h"
 #include <zlib.h> /* crc32() for the FCS */
 
 OBJECT_DECLARE_SIMPLE_TYPE(Lan9118State, LAN9118)

@@ -89,7 +89,7 @@
 #include "migration/vmstate.h"
 #include "net/net.h"
 #include "net/eth.h"
-#include "trace.h"
+#include "xnet/trace.h"
 #include <zlib.h> /* crc32() for the FCS */
 
 #define TYPE_SMC91C111 "smc91c111"

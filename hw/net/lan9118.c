@@ -74,6 +74,7 @@
 #include "qemu/units.h"
 #include "qemu/bitops.h"
 #include "qemu/host-utils.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
@@ -2316,6 +2317,41 @@ static const VMStateDescription vmstate_lan9118 = {
     }
 };
 
+/*
+ * Snapshots of upstream QEMU hold its LAN9118 model's state in a section
+ * named "lan9118"; ours is "lan9118-xnet", a different implementation whose
+ * state cannot be made from that one.  This section of upstream's name is
+ * never saved (needed() is false) but is found when such a snapshot is
+ * loaded, and refuses it saying why, instead of QEMU's "Unknown savevm
+ * section".  Its version is above any of upstream's, so that the refusal
+ * comes from here and not from a version check.
+ */
+static bool lan9118_upstream_needed(void *opaque)
+{
+    return false;
+}
+
+static int lan9118_upstream_pre_load(void *opaque)
+{
+    error_report("lan9118: this snapshot holds the state of upstream QEMU's "
+                 "LAN9118 model (section 'lan9118'); qemu-xnet replaces that "
+                 "model with its own, whose state ('lan9118-xnet') cannot be "
+                 "converted from it.  Load the snapshot with upstream QEMU, "
+                 "or boot the guest afresh");
+    return -ENOTSUP;
+}
+
+static const VMStateDescription vmstate_lan9118_upstream = {
+    .name = "lan9118",
+    .version_id = INT32_MAX,
+    .minimum_version_id = 0,
+    .needed = lan9118_upstream_needed,
+    .pre_load = lan9118_upstream_pre_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 /* Device */
 
 static void lan9118_eeprom_init(Lan9118State *s)
@@ -2362,6 +2398,7 @@ static void lan9118_realize(DeviceState *dev, Error **errp)
                           &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
     s->phy.link_down = qemu_get_queue(s->nic)->link_down;
+    vmstate_register_any(VMSTATE_IF(dev), &vmstate_lan9118_upstream, s);
 }
 
 static const Property lan9118_properties[] = {

@@ -81,6 +81,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bitops.h"
 #include "qemu/host-utils.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
@@ -1925,6 +1926,41 @@ static const VMStateDescription vmstate_smc91c111 = {
 
 /* Device */
 
+/*
+ * Snapshots of upstream QEMU hold its SMC91C111 model's state in a section
+ * named "smc91c111"; ours is "smc91c111-xnet", a different implementation whose
+ * state cannot be made from that one.  This section of upstream's name is
+ * never saved (needed() is false) but is found when such a snapshot is
+ * loaded, and refuses it saying why, instead of QEMU's "Unknown savevm
+ * section".  Its version is above any of upstream's, so that the refusal
+ * comes from here and not from a version check.
+ */
+static bool smc91c111_upstream_needed(void *opaque)
+{
+    return false;
+}
+
+static int smc91c111_upstream_pre_load(void *opaque)
+{
+    error_report("smc91c111: this snapshot holds the state of upstream QEMU's "
+                 "SMC91C111 model (section 'smc91c111'); qemu-xnet replaces that "
+                 "model with its own, whose state ('smc91c111-xnet') cannot be "
+                 "converted from it.  Load the snapshot with upstream QEMU, "
+                 "or boot the guest afresh");
+    return -ENOTSUP;
+}
+
+static const VMStateDescription vmstate_smc91c111_upstream = {
+    .name = "smc91c111",
+    .version_id = INT32_MAX,
+    .minimum_version_id = 0,
+    .needed = smc91c111_upstream_needed,
+    .pre_load = smc91c111_upstream_pre_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 static void smc_eeprom_init(SMC91C111State *s)
 {
     int i;
@@ -1953,6 +1989,7 @@ static void smc91c111_realize(DeviceState *dev, Error **errp)
                           object_get_typename(OBJECT(dev)), dev->id,
                           &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
+    vmstate_register_any(VMSTATE_IF(dev), &vmstate_smc91c111_upstream, s);
 }
 
 static void smc91c111_instance_init(Object *obj)

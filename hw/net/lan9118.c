@@ -62,9 +62,9 @@
  *   from two 16-bit ones.  A read of either half performs the 32-bit read
  *   (with its side effects) and latches the other half for the next read
  *   of it, so a pair pops a FIFO once in either order; a write of a low
- *   half is held until the upper half arrives.  The same applies with a 32-bit bus, so boards whose
- *   guests use 16-bit accesses keep working.  The mode_16bit property only
- *   changes what HW_CFG reports.
+ *   half is held until the upper half arrives.  The same applies with a
+ *   32-bit bus, so boards whose guests use 16-bit accesses keep working.
+ *   The mode_16bit property only changes what HW_CFG reports.
  * - Not modelled: wake-up frame and magic packet detection (WUFF/WUCSR are
  *   plain registers), GPIO pins and their interrupts, pause frames (FLOW,
  *   AFC_CFG are plain registers), MAC pad stripping, TX checksum/underrun.

@@ -1942,11 +1942,11 @@ static bool smc91c111_upstream_needed(void *opaque)
 
 static int smc91c111_upstream_pre_load(void *opaque)
 {
-    error_report("smc91c111: this snapshot holds the state of upstream QEMU's "
-                 "SMC91C111 model (section 'smc91c111'); qemu-xnet replaces that "
-                 "model with its own, whose state ('smc91c111-xnet') cannot be "
-                 "converted from it.  Load the snapshot with upstream QEMU, "
-                 "or boot the guest afresh");
+    error_report("smc91c111: this snapshot holds the state of upstream "
+                 "QEMU's SMC91C111 model (section 'smc91c111'); qemu-xnet "
+                 "replaces that model with its own, whose state "
+                 "('smc91c111-xnet') cannot be converted from it.  Load the "
+                 "snapshot with upstream QEMU, or boot the guest afresh");
     return -ENOTSUP;
 }
 

@@ -1089,18 +1089,20 @@ static void vnl_set_queue_size(VirtIODevice *vdev, VirtQueue *vq, int num)
 {
     int i = virtio_get_queue_index(vq);
 
-    if (virtio_queue_get_num(vdev, i) == num) {
+    /*
+     * A legacy ring's avail and used parts follow its descriptors at
+     * offsets that depend on its size.  A driver that placed the ring
+     * already (iPXE does before it writes any status; so may a fuzzer)
+     * laid it out for the size it read then: resizing now would move the
+     * avail and used rings away from where the driver keeps them, and
+     * leave the core's mapping of them too small.  That ring keeps its
+     * size until the next reset.
+     */
+    if (virtio_queue_get_num(vdev, i) == num ||
+        virtio_queue_get_desc_addr(vdev, i)) {
         return;
     }
     virtio_queue_set_num(vdev, i, num);
-    /*
-     * A legacy ring's avail and used parts follow its descriptors at
-     * offsets that depend on its size, and the core maps them once, when
-     * the ring is placed.  A guest may place a ring before it starts the
-     * driver: lay the ring out and map it again for its new size, or the
-     * used ring's avail_event would be written past the mapping.
-     */
-    virtio_queue_update_rings(vdev, i);
 }
 
 /*
@@ -1108,10 +1110,11 @@ static void vnl_set_queue_size(VirtIODevice *vdev, VirtQueue *vq, int num)
  * creates every queue with VIRTQUEUE_MAX_SIZE entries whatever the device
  * asks (a stable fix: see virtio_add_queue()) and returns to that on every
  * reset, so this runs at realize and again when a driver starts after a
- * reset, before it reads the sizes.  A smaller ring is safe: the core's
- * per-queue arrays keep their maximum size.  virtio-mmio still lets its
- * driver pick any size up to the transport's QueueNumMax; legacy PCI has
- * no such choice.
+ * reset (its first status write, usually ACK before it reads the sizes).
+ * Rings the driver placed before that keep the size it saw.  A smaller
+ * ring is safe: the core's per-queue arrays keep their maximum size.
+ * virtio-mmio still lets its driver pick any size up to the transport's
+ * QueueNumMax; legacy PCI has no such choice.
  */
 static void vnl_set_queue_sizes(VirtIONetLegacy *n)
 {

@@ -1574,6 +1574,47 @@ static void test_malformed_dropped(void)
     stop(&t);
 }
 
+/*
+ * A driver that lays out its rings before it writes any status, as iPXE
+ * (efi-virtio.rom) does: reset, features, queues at the sizes the device
+ * reports now, then DRIVER|DRIVER_OK with no ACK before.  The rings must
+ * stay where the driver put them.  Before the fix the first status write
+ * gave the rings their configured sizes (256; the core of QEMU 10.0.13
+ * reports 1024 after a reset), which moved the avail and used rings under
+ * the driver: iPXE never got a DHCP answer out.
+ */
+static void test_rings_before_status(void)
+{
+    Test t;
+    uint8_t frame[100];
+    uint16_t sizes[3];
+    uint64_t addr;
+    uint32_t head;
+
+    boot(&t, "", NETDEV_SOCKET);
+    qvirtio_reset(t.dev);
+    qvirtio_set_features(t.dev, F(VIRTIO_NET_F_MAC));
+    t.features = F(VIRTIO_NET_F_MAC);
+    t.hdr_len = HDR_PLAIN;
+    for (int i = 0; i < 3; i++) {
+        t.vq[i] = qvirtqueue_setup(t.dev, &t.alloc, i);
+        sizes[i] = t.vq[i]->size;
+    }
+    t.dev->bus->set_status(t.dev, VIRTIO_CONFIG_S_DRIVER |
+                                  VIRTIO_CONFIG_S_DRIVER_OK);
+    /* PCI reports the size; virtio-mmio only QueueNumMax, never changed */
+    for (int i = 0; !is_arm() && i < 3; i++) {
+        t.dev->bus->queue_select(t.dev, i);
+        g_assert_cmpuint(t.dev->bus->get_queue_size(t.dev), ==, sizes[i]);
+    }
+    make_frame(frame, peer_mac, 0x88b5, 0x45, sizeof(frame));
+    tx_check(&t, frame, sizeof(frame));
+    addr = post_rx(&t, 256, &head);
+    make_frame(frame, dev_mac, 0x88b5, 0x46, sizeof(frame));
+    rx_check(&t, addr, head, frame, sizeof(frame));
+    stop(&t);
+}
+
 /* ---- Frames that can never fit, frames too long to send ---------------- */
 
 static void test_rx_ring_too_small(void)
@@ -2094,6 +2135,8 @@ int main(int argc, char **argv)
     }
     qtest_add_func("/virtio-net-legacy/malformed/dropped",
                    test_malformed_dropped);
+    qtest_add_func("/virtio-net-legacy/rings-before-status",
+                   test_rings_before_status);
     qtest_add_func("/virtio-net-legacy/rx-ring-too-small",
                    test_rx_ring_too_small);
     qtest_add_func("/virtio-net-legacy/tx-too-long", test_tx_too_long);

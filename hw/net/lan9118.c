@@ -41,8 +41,10 @@
  *   not counted.
  * - With the receiver off (MAC_CR.RXEN clear) or in a loopback mode the
  *   MAC does not hear the wire: .can_receive says yes and the frames are
- *   lost (traced, not counted in RX_DROP, which the MAC never reaches),
- *   so that a sender is never held up by a receiver that is off.
+ *   lost (not counted in RX_DROP, which the MAC never reaches), so that a
+ *   sender is never held up by a receiver that is off.
+ * - Every frame thrown away, for any reason but the address filter, is
+ *   counted in the read-only QOM property rx-dropped and traced.
  * - Loopback (MAC_CR.LOOPBK or PHY BMCR loopback) hands the frame straight
  *   to the receive path inside the device: it never passes through the net
  *   layer or MMIO, and the receive path never starts a transmission, so
@@ -473,6 +475,8 @@ struct Lan9118State {
      * queued) and waits for a flush.  Host-side only: post_load sets it.
      */
     bool rx_waiting;
+    /* Frames thrown away, the address filter's aside (a QOM property) */
+    uint32_t rx_dropped;
 
     /* FIFOs */
     uint32_t rx_data[RX_DATA_WORDS_MAX];
@@ -722,6 +726,18 @@ static void lan9118_gpt_expired(void *opaque)
     lan9118_update_irq(s);
 }
 
+/*
+ * A frame from the wire, or looped back, that the device threw away for
+ * any reason but the address filter: counted in the rx-dropped QOM
+ * property (not a chip register; RX_DROP counts only the FIFO
+ * controller's drops, and the guest clears it by reading it).
+ */
+static void lan9118_rx_discard(Lan9118State *s, const char *why, size_t len)
+{
+    s->rx_dropped++;
+    trace_lan9118_rx_discard(why, len);
+}
+
 static void lan9118_count_rx_drop(Lan9118State *s)
 {
     s->int_sts |= R_INT_STS_RXDF_MASK;
@@ -939,7 +955,7 @@ static Lan9118RxResult lan9118_rx_frame(Lan9118State *s, const uint8_t *buf,
     size_t len = MIN(size + ETH_FCS_LEN, LAN9118_RX_FRAME_MAX);
 
     if (size < ETH_ALEN) {
-        trace_lan9118_rx_discard("shorter than an address", size);
+        lan9118_rx_discard(s, "shorter than an address", size);
         return LAN9118_RX_DISCARDED;
     }
     status = lan9118_rx_frame_status(s, buf, size);
@@ -952,7 +968,7 @@ static Lan9118RxResult lan9118_rx_frame(Lan9118State *s, const uint8_t *buf,
     }
     if ((status & R_RX_STS_RUNT_MASK) &&
         !FIELD_EX32(s->mac_cr, MAC_CR, PASSBAD)) {
-        trace_lan9118_rx_discard("runt", size);
+        lan9118_rx_discard(s, "runt", size);
         return LAN9118_RX_DISCARDED;
     }
     if (lan9118_rx_frame_words(s, len) > lan9118_rx_data_capacity(s)) {
@@ -962,7 +978,7 @@ static Lan9118RxResult lan9118_rx_frame(Lan9118State *s, const uint8_t *buf,
          * controller drops it (RX_DROP, RXDF) instead of waiting for room
          * that never comes.
          */
-        trace_lan9118_rx_discard("larger than the RX data FIFO", size);
+        lan9118_rx_discard(s, "larger than the RX data FIFO", size);
         lan9118_count_rx_drop(s);
         return LAN9118_RX_DISCARDED;
     }
@@ -982,8 +998,8 @@ static ssize_t lan9118_receive(NetClientState *nc, const uint8_t *buf,
     const size_t offered = size;
 
     if (!lan9118_rx_hears_wire(s)) {
-        trace_lan9118_rx_discard(FIELD_EX32(s->mac_cr, MAC_CR, RXEN) ?
-                                 "loopback" : "receiver off", size);
+        lan9118_rx_discard(s, FIELD_EX32(s->mac_cr, MAC_CR, RXEN) ?
+                              "loopback" : "receiver off", size);
         return offered;
     }
     if (!lan9118_can_receive(nc)) {
@@ -1012,11 +1028,11 @@ static void lan9118_rx_loopback(Lan9118State *s, const uint8_t *buf,
                                 size_t size)
 {
     if (!FIELD_EX32(s->mac_cr, MAC_CR, RXEN)) {
-        trace_lan9118_rx_discard("receiver off (loopback)", size);
+        lan9118_rx_discard(s, "receiver off (loopback)", size);
         return;
     }
     if (lan9118_rx_frame(s, buf, size) == LAN9118_RX_NO_ROOM) {
-        trace_lan9118_rx_discard("RX FIFO full (loopback)", size);
+        lan9118_rx_discard(s, "RX FIFO full (loopback)", size);
         lan9118_count_rx_drop(s);
     }
 }
@@ -2313,6 +2329,7 @@ static const VMStateDescription vmstate_lan9118 = {
         VMSTATE_BOOL(write16_valid, Lan9118State),
         VMSTATE_UINT32(write16_offset, Lan9118State),
         VMSTATE_UINT32(write16_lower, Lan9118State),
+        VMSTATE_UINT32(rx_dropped, Lan9118State),
         VMSTATE_END_OF_LIST()
     }
 };
@@ -2418,11 +2435,20 @@ static void lan9118_class_init(ObjectClass *klass, void *data)
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 
+static void lan9118_instance_init(Object *obj)
+{
+    Lan9118State *s = LAN9118(obj);
+
+    object_property_add_uint32_ptr(obj, "rx-dropped", &s->rx_dropped,
+                                   OBJ_PROP_FLAG_READ);
+}
+
 static const TypeInfo lan9118_types[] = {
     {
         .name = TYPE_LAN9118,
         .parent = TYPE_SYS_BUS_DEVICE,
         .instance_size = sizeof(Lan9118State),
+        .instance_init = lan9118_instance_init,
         .class_init = lan9118_class_init,
     },
 };

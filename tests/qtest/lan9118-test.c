@@ -341,6 +341,18 @@ static void set_hash_bit(TestNic *t, unsigned bit)
     mac_write(t, reg, mac_read(t, reg) | 1u << (bit & 0x1f));
 }
 
+/* The rx-dropped QOM property: frames thrown away, filtered ones aside */
+static uint32_t rx_dropped(TestNic *t)
+{
+    g_autofree char *path = xnet_find_board_device(t->qts, "lan9118");
+    QDict *resp = qtest_qmp(t->qts, "{'execute': 'qom-get', 'arguments':"
+                            " {'path': %s, 'property': 'rx-dropped'}}", path);
+    uint32_t val = qdict_get_int(resp, "return");
+
+    qobject_unref(resp);
+    return val;
+}
+
 /* Socket side */
 
 
@@ -1172,6 +1184,7 @@ static void test_rx_backpressure(void)
     wait_rx_status(&t, 1);
     rx_expect_frame(&t, frames[2], 100);
     g_assert_cmphex(lan_read(&t, RX_DROP), ==, 0);
+    g_assert_cmpuint(rx_dropped(&t), ==, 2);
     nic_stop(&t);
 }
 
@@ -1433,6 +1446,7 @@ static void test_loopback(void)
     xnet_socket_send_frame(t.backend_fd, frame, sizeof(frame));
     wait_rx_status(&t, 1);
     rx_expect_frame(&t, frame, sizeof(frame));
+    g_assert_cmpuint(rx_dropped(&t), ==, 1);
 
     /* MAC loopback; a full RX FIFO drops and counts looped frames */
     nic_enable(&t, MAC_CR_LOOPBK | MAC_CR_PRMS);
@@ -1474,6 +1488,7 @@ static void test_rx_too_big_for_fifo(void)
     rx_expect_frame(&t, frame, sizeof(frame));
     g_assert_cmphex(lan_read(&t, INT_STS) & INT_RXDF, ==, INT_RXDF);
     g_assert_cmphex(lan_read(&t, RX_DROP), ==, 1);
+    g_assert_cmpuint(rx_dropped(&t), ==, 1);
     /* the same frame fits the default FIFO split */
     lan_write(&t, HW_CFG, HW_CFG_TX_FIF_SZ(5));
     xnet_socket_send_frame(t.backend_fd, big, sizeof(big));

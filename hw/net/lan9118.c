@@ -19,25 +19,36 @@
  *   is complete.  While it is off, data stays in the FIFO.  A frame whose
  *   commands are inconsistent (TX command B differing between segments,
  *   buffer sizes not adding up to the packet length, a segment outside a
- *   packet, a packet longer than 1518 bytes) raises TXE, is discarded and
- *   produces no TX status; the transmitter then carries on with the next
- *   command, as the datasheet says it continues operation after TXE.
+ *   packet, a packet longer than 1518 bytes, 1522 with CRC_DISABLE whose
+ *   FCS is stripped) raises TXE, is discarded and produces no TX status;
+ *   the transmitter then carries on with the next command, as the
+ *   datasheet says it continues operation after TXE.
+ * - TX_IOC is set when a buffer whose command A has IOC is completely in
+ *   the TX data FIFO (the datasheet's definition of IOC), transmitter on
+ *   or off: the host side of the FIFO is followed word by word for it.
  * - Received frames are stored with their FCS (the RX status length counts
  *   it, as on the chip), after RX_CFG.RXDOFF offset bytes and padded to the
  *   RX end alignment.  Frames from the network backend shorter than the
  *   Ethernet minimum are padded first, as the wire would carry them.
- * - Flow control: the receiver never drops what a backend offers.  While
- *   the RX FIFOs cannot take a maximum-size frame, .can_receive is false;
- *   a frame that does not fit is refused (receive returns 0) and QEMU's net
- *   queue keeps it.  Whenever the guest frees RX FIFO space the device
- *   flushes that queue.  RX_DROP therefore only counts frames the chip
- *   itself had nowhere to put: looped-back frames meeting a full RX FIFO.
+ * - Flow control: an enabled receiver never drops what a backend offers
+ *   for want of room.  While the RX FIFOs cannot take a maximum-size frame,
+ *   .can_receive is false; a frame that does not fit is refused (receive
+ *   returns 0) and QEMU's net queue keeps it.  Whenever the guest frees RX
+ *   FIFO space the device flushes that queue.  RX_DROP (and RXDF) count the
+ *   frames the chip itself had nowhere to put: a frame larger than the
+ *   whole RX data FIFO, and looped-back frames meeting a full RX FIFO.
  *   Frames rejected by the address filter are not "dropped" frames and are
  *   not counted.
+ * - With the receiver off (MAC_CR.RXEN clear) or in a loopback mode the
+ *   MAC does not hear the wire: .can_receive says yes and the frames are
+ *   lost (not counted in RX_DROP, which the MAC never reaches), so that a
+ *   sender is never held up by a receiver that is off.
+ * - Every frame thrown away, for any reason but the address filter, is
+ *   counted in the read-only QOM property rx-dropped and traced.
  * - Loopback (MAC_CR.LOOPBK or PHY BMCR loopback) hands the frame straight
  *   to the receive path inside the device: it never passes through the net
  *   layer or MMIO, and the receive path never starts a transmission, so
- *   there is no recursion.  Frames from the backend wait while looping back.
+ *   there is no recursion.
  * - Everything the chip does with a delay (soft reset, EEPROM and MAC CSR
  *   commands, MII accesses, RX fast-forward, FIFO dumps) completes at once,
  *   so the busy bits always read 0.
@@ -50,12 +61,12 @@
  *   sets it again; this is what lets the Linux driver clear RSFL after its
  *   last RX status read without losing a frame that arrived meanwhile.
  * - 16-bit accesses: in 16-bit bus mode the chip builds each 32-bit access
- *   from two 16-bit ones, low half first.  A read of a low half performs the
- *   32-bit read (with its side effects) and latches the upper half for the
- *   next read of the same register; a write of a low half is held until the
- *   upper half arrives.  The same applies with a 32-bit bus, so boards whose
- *   guests use 16-bit accesses keep working.  The mode_16bit property only
- *   changes what HW_CFG reports.
+ *   from two 16-bit ones.  A read of either half performs the 32-bit read
+ *   (with its side effects) and latches the other half for the next read
+ *   of it, so a pair pops a FIFO once in either order; a write of a low
+ *   half is held until the upper half arrives.  The same applies with a
+ *   32-bit bus, so boards whose guests use 16-bit accesses keep working.
+ *   The mode_16bit property only changes what HW_CFG reports.
  * - Not modelled: wake-up frame and magic packet detection (WUFF/WUCSR are
  *   plain registers), GPIO pins and their interrupts, pause frames (FLOW,
  *   AFC_CFG are plain registers), MAC pad stripping, TX checksum/underrun.
@@ -65,6 +76,7 @@
 #include "qemu/units.h"
 #include "qemu/bitops.h"
 #include "qemu/host-utils.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
@@ -82,7 +94,7 @@
 #include "migration/vmstate.h"
 #include "net/net.h"
 #include "net/eth.h"
-#include "trace.h"
+#include "xnet/trace.h"
 #include <zlib.h> /* crc32() for the FCS */
 
 OBJECT_DECLARE_SIMPLE_TYPE(Lan9118State, LAN9118)
@@ -361,8 +373,10 @@ FIELD(RX_STS, FILTER_FAIL, 30, 1)
 #define LAN9118_RX_FRAME_MAX    2048
 /* What can() must find room for: a tagged maximum-size frame */
 #define LAN9118_RX_ROOM_FRAME   ETH_MAX_VLAN_FRAME
-/* The TX buffer: a maximum-size tagged frame without FCS (1514 + 4) */
+/* The longest frame sent: a maximum-size tagged frame without FCS */
 #define LAN9118_TX_FRAME_MAX    (ETH_MAX_VLAN_FRAME - ETH_FCS_LEN)
+/* The TX buffer: that frame plus the FCS a guest writes with CRC_DISABLE */
+#define LAN9118_TX_BUF_MAX      ETH_MAX_VLAN_FRAME
 #define LAN9118_RXDOFF_MAX      31
 #define LAN9118_RX_BUF_BYTES \
     ROUND_UP(LAN9118_RXDOFF_MAX + LAN9118_RX_FRAME_MAX, 32)
@@ -461,6 +475,8 @@ struct Lan9118State {
      * queued) and waits for a flush.  Host-side only: post_load sets it.
      */
     bool rx_waiting;
+    /* Frames thrown away, the address filter's aside (a QOM property) */
+    uint32_t rx_dropped;
 
     /* FIFOs */
     uint32_t rx_data[RX_DATA_WORDS_MAX];
@@ -483,12 +499,16 @@ struct Lan9118State {
     bool tx_in_packet;
     bool tx_packet_bad;
     uint32_t tx_frame_len;
-    uint8_t tx_frame[LAN9118_TX_FRAME_MAX];
+    uint8_t tx_frame[LAN9118_TX_BUF_MAX];
+    /* The host side of the TX data FIFO: where its writes are */
+    uint32_t tx_load_state;     /* CMD_A, CMD_B or DATA */
+    uint32_t tx_load_cmd_a;
+    uint32_t tx_load_words;     /* data words of the buffer still to come */
 
     /* 16-bit access assembly */
     bool read16_valid;
     uint32_t read16_offset;
-    uint32_t read16_upper;
+    uint32_t read16_other;      /* the half read16_offset will return */
     bool write16_valid;
     uint32_t write16_offset;
     uint32_t write16_lower;
@@ -706,6 +726,18 @@ static void lan9118_gpt_expired(void *opaque)
     lan9118_update_irq(s);
 }
 
+/*
+ * A frame from the wire, or looped back, that the device threw away for
+ * any reason but the address filter: counted in the rx-dropped QOM
+ * property (not a chip register; RX_DROP counts only the FIFO
+ * controller's drops, and the guest clears it by reading it).
+ */
+static void lan9118_rx_discard(Lan9118State *s, const char *why, size_t len)
+{
+    s->rx_dropped++;
+    trace_lan9118_rx_discard(why, len);
+}
+
 static void lan9118_count_rx_drop(Lan9118State *s)
 {
     s->int_sts |= R_INT_STS_RXDF_MASK;
@@ -756,11 +788,23 @@ static bool lan9118_rx_has_room(Lan9118State *s, uint32_t len)
            data_cap - s->rx_data_ring.count >= lan9118_rx_frame_words(s, len);
 }
 
+/*
+ * Whether frames from the wire reach the MAC receiver.  With RXEN clear
+ * the receiver ignores them; in MAC or PHY loopback it hears only our own
+ * transmitter.  Either way the wire's frames are lost, as on the chip,
+ * not held back: holding them would stall whoever sends to us.
+ */
+static bool lan9118_rx_hears_wire(Lan9118State *s)
+{
+    return FIELD_EX32(s->mac_cr, MAC_CR, RXEN) && !lan9118_loopback(s);
+}
+
 static bool lan9118_can_receive(NetClientState *nc)
 {
     Lan9118State *s = qemu_get_nic_opaque(nc);
 
-    if (FIELD_EX32(s->mac_cr, MAC_CR, RXEN) && !lan9118_loopback(s) &&
+    /* Only an enabled receiver with a full RX FIFO makes the wire wait */
+    if (!lan9118_rx_hears_wire(s) ||
         lan9118_rx_has_room(s, LAN9118_RX_ROOM_FRAME)) {
         return true;
     }
@@ -911,7 +955,7 @@ static Lan9118RxResult lan9118_rx_frame(Lan9118State *s, const uint8_t *buf,
     size_t len = MIN(size + ETH_FCS_LEN, LAN9118_RX_FRAME_MAX);
 
     if (size < ETH_ALEN) {
-        trace_lan9118_rx_discard("shorter than an address", size);
+        lan9118_rx_discard(s, "shorter than an address", size);
         return LAN9118_RX_DISCARDED;
     }
     status = lan9118_rx_frame_status(s, buf, size);
@@ -924,7 +968,18 @@ static Lan9118RxResult lan9118_rx_frame(Lan9118State *s, const uint8_t *buf,
     }
     if ((status & R_RX_STS_RUNT_MASK) &&
         !FIELD_EX32(s->mac_cr, MAC_CR, PASSBAD)) {
-        trace_lan9118_rx_discard("runt", size);
+        lan9118_rx_discard(s, "runt", size);
+        return LAN9118_RX_DISCARDED;
+    }
+    if (lan9118_rx_frame_words(s, len) > lan9118_rx_data_capacity(s)) {
+        /*
+         * Larger than the whole RX data FIFO (TX_FIF_SZ leaves it as
+         * little as 1920 bytes): it can never be stored, so the FIFO
+         * controller drops it (RX_DROP, RXDF) instead of waiting for room
+         * that never comes.
+         */
+        lan9118_rx_discard(s, "larger than the RX data FIFO", size);
+        lan9118_count_rx_drop(s);
         return LAN9118_RX_DISCARDED;
     }
     if (!lan9118_rx_has_room(s, len)) {
@@ -942,6 +997,11 @@ static ssize_t lan9118_receive(NetClientState *nc, const uint8_t *buf,
     size_t padded_size = sizeof(padded);
     const size_t offered = size;
 
+    if (!lan9118_rx_hears_wire(s)) {
+        lan9118_rx_discard(s, FIELD_EX32(s->mac_cr, MAC_CR, RXEN) ?
+                              "loopback" : "receiver off", size);
+        return offered;
+    }
     if (!lan9118_can_receive(nc)) {
         /* The net queue keeps the frame until lan9118_rx_resume() */
         trace_lan9118_rx_wait(size, s->rx_data_ring.count,
@@ -968,11 +1028,11 @@ static void lan9118_rx_loopback(Lan9118State *s, const uint8_t *buf,
                                 size_t size)
 {
     if (!FIELD_EX32(s->mac_cr, MAC_CR, RXEN)) {
-        trace_lan9118_rx_discard("receiver off (loopback)", size);
+        lan9118_rx_discard(s, "receiver off (loopback)", size);
         return;
     }
     if (lan9118_rx_frame(s, buf, size) == LAN9118_RX_NO_ROOM) {
-        trace_lan9118_rx_discard("RX FIFO full (loopback)", size);
+        lan9118_rx_discard(s, "RX FIFO full (loopback)", size);
         lan9118_count_rx_drop(s);
     }
 }
@@ -1130,9 +1190,6 @@ static void lan9118_tx_segment_done(Lan9118State *s)
 {
     uint32_t pkt_len = FIELD_EX32(s->tx_cmd_b, TX_CMD_B, PKT_LEN);
 
-    if (FIELD_EX32(s->tx_cmd_a, TX_CMD_A, IOC)) {
-        s->int_sts |= R_INT_STS_TX_IOC_MASK;
-    }
     s->tx_state = LAN9118_TX_CMD_A;
     if (!FIELD_EX32(s->tx_cmd_a, TX_CMD_A, LAST_SEG)) {
         return;
@@ -1146,12 +1203,32 @@ static void lan9118_tx_segment_done(Lan9118State *s)
     }
 }
 
+/*
+ * The longest PKT_LEN: a tagged frame without FCS, or with it when the
+ * guest supplies the FCS itself (CRC_DISABLE); the frame that goes out
+ * is the same size either way, the FCS being stripped.
+ */
+static uint32_t lan9118_tx_pkt_len_max(uint32_t cmd_b)
+{
+    return LAN9118_TX_FRAME_MAX +
+           (FIELD_EX32(cmd_b, TX_CMD_B, CRC_DISABLE) ? ETH_FCS_LEN : 0);
+}
+
+/* Data words that follow command A: offset, buffer, end alignment */
+static uint32_t lan9118_tx_buffer_words(uint32_t cmd_a)
+{
+    uint32_t size = FIELD_EX32(cmd_a, TX_CMD_A, BUF_SIZE);
+    uint32_t offset = FIELD_EX32(cmd_a, TX_CMD_A, DATA_OFFSET);
+    static const uint32_t align[] = { 4, 16, 32, 4 /* reserved */ };
+
+    return ROUND_UP(offset + size,
+                    align[FIELD_EX32(cmd_a, TX_CMD_A, END_ALIGN)]) / 4;
+}
+
 static void lan9118_tx_command_b(Lan9118State *s, uint32_t cmd_b)
 {
     uint32_t cmd_a = s->tx_cmd_a;
     uint32_t size = FIELD_EX32(cmd_a, TX_CMD_A, BUF_SIZE);
-    uint32_t offset = FIELD_EX32(cmd_a, TX_CMD_A, DATA_OFFSET);
-    uint32_t align = 4;
 
     if (FIELD_EX32(cmd_a, TX_CMD_A, FIRST_SEG)) {
         if (s->tx_in_packet) {
@@ -1162,7 +1239,8 @@ static void lan9118_tx_command_b(Lan9118State *s, uint32_t cmd_b)
         s->tx_packet_bad = false;
         s->tx_frame_len = 0;
         s->tx_cmd_b = cmd_b;
-        if (FIELD_EX32(cmd_b, TX_CMD_B, PKT_LEN) > LAN9118_TX_FRAME_MAX) {
+        if (FIELD_EX32(cmd_b, TX_CMD_B, PKT_LEN) >
+            lan9118_tx_pkt_len_max(cmd_b)) {
             lan9118_tx_error(s, "packet longer than an Ethernet frame");
         }
     } else if (!s->tx_in_packet) {
@@ -1175,22 +1253,14 @@ static void lan9118_tx_command_b(Lan9118State *s, uint32_t cmd_b)
         lan9118_tx_error(s, "command B differs between segments");
     }
 
-    switch (FIELD_EX32(cmd_a, TX_CMD_A, END_ALIGN)) {
-    case 1:
-        align = 16;
-        break;
-    case 2:
-        align = 32;
-        break;
-    case 3:
+    if (FIELD_EX32(cmd_a, TX_CMD_A, END_ALIGN) == 3) {
         lan9118_tx_error(s, "reserved buffer end alignment");
-        break;
     }
     if (s->tx_frame_len + size > FIELD_EX32(s->tx_cmd_b, TX_CMD_B, PKT_LEN)) {
         lan9118_tx_error(s, "buffer sizes exceed the packet length");
     }
 
-    s->tx_seg_words = ROUND_UP(offset + size, align) / 4;
+    s->tx_seg_words = lan9118_tx_buffer_words(cmd_a);
     s->tx_seg_pos = 0;
     s->tx_state = LAN9118_TX_DATA;
     if (!s->tx_seg_words) {
@@ -1269,6 +1339,51 @@ static void lan9118_tx_process(Lan9118State *s)
     lan9118_tx_check_stop(s);
 }
 
+/*
+ * Follow the host's stream of commands and buffers one word at a time
+ * (@state, @cmd_a, @words as in Lan9118State.tx_load_*).  Returns true
+ * when the word completes a buffer.
+ */
+static bool lan9118_tx_load_step(uint32_t *state, uint32_t *cmd_a,
+                                 uint32_t *words, uint32_t word)
+{
+    switch (*state) {
+    case LAN9118_TX_CMD_A:
+        *cmd_a = word;
+        *state = LAN9118_TX_CMD_B;
+        return false;
+    case LAN9118_TX_CMD_B:
+        *words = lan9118_tx_buffer_words(*cmd_a);
+        break;
+    default:
+        *words -= 1;
+        break;
+    }
+    *state = *words ? LAN9118_TX_DATA : LAN9118_TX_CMD_A;
+    return !*words;
+}
+
+/*
+ * Where the host's writes are is where the transmitter is, moved on over
+ * the words waiting in the TX data FIFO: after migration and a TX data
+ * dump nothing else needs saving.
+ */
+static void lan9118_tx_load_resync(Lan9118State *s)
+{
+    uint32_t i;
+
+    s->tx_load_state = s->tx_state == LAN9118_TX_FRAME_READY ?
+                       LAN9118_TX_CMD_A : s->tx_state;
+    s->tx_load_cmd_a = s->tx_cmd_a;
+    s->tx_load_words = s->tx_state == LAN9118_TX_DATA ? s->tx_seg_words : 0;
+    for (i = 0; i < s->tx_data_ring.count; i++) {
+        lan9118_tx_load_step(&s->tx_load_state, &s->tx_load_cmd_a,
+                             &s->tx_load_words,
+                             s->tx_data[(s->tx_data_ring.head + i) %
+                                        TX_DATA_WORDS_MAX]);
+    }
+}
+
 static void lan9118_tx_data_push(Lan9118State *s, uint32_t val)
 {
     if (s->tx_data_ring.count >= lan9118_tx_data_capacity(s)) {
@@ -1277,6 +1392,16 @@ static void lan9118_tx_data_push(Lan9118State *s, uint32_t val)
         return;
     }
     RING_PUSH(s, tx_data, val);
+    /*
+     * TX command A's IOC: "TXDONE [TX_IOC] will be asserted when the
+     * current buffer has been fully loaded into the TX FIFO" (datasheet,
+     * TX command 'A'), whether the transmitter runs (TX_ON) or not.
+     */
+    if (lan9118_tx_load_step(&s->tx_load_state, &s->tx_load_cmd_a,
+                             &s->tx_load_words, val) &&
+        FIELD_EX32(s->tx_load_cmd_a, TX_CMD_A, IOC)) {
+        s->int_sts |= R_INT_STS_TX_IOC_MASK;
+    }
     lan9118_tx_process(s);
 }
 
@@ -1295,10 +1420,21 @@ static uint32_t lan9118_tx_status_pop(Lan9118State *s)
 
 /* EEPROM */
 
+/* The address in ADDRH:ADDRL changed: "info network" shows the new one */
+static void lan9118_mac_address_changed(Lan9118State *s)
+{
+    uint8_t mac[ETH_ALEN];
+
+    stl_le_p(mac, s->mac_addrl);
+    stw_le_p(mac + 4, s->mac_addrh);
+    qemu_format_nic_info_str(qemu_get_queue(s->nic), mac);
+}
+
 static void lan9118_load_mac_address(Lan9118State *s, const uint8_t *mac)
 {
     s->mac_addrl = ldl_le_p(mac);
     s->mac_addrh = lduw_le_p(mac + 4);
+    lan9118_mac_address_changed(s);
 }
 
 /* What the chip does after reset and on RELOAD */
@@ -1472,9 +1608,11 @@ static void lan9118_mac_write(Lan9118State *s, uint32_t index, uint32_t val)
         break;
     case MAC_CSR_ADDRH:
         s->mac_addrh = val & 0xffff;
+        lan9118_mac_address_changed(s);
         break;
     case MAC_CSR_ADDRL:
         s->mac_addrl = val;
+        lan9118_mac_address_changed(s);
         break;
     case MAC_CSR_HASHH:
         s->mac_hashh = val;
@@ -1586,6 +1724,7 @@ static void lan9118_soft_reset(Lan9118State *s)
     lan9118_tx_reset_packet(s);
     s->tx_cmd_a = 0;
     s->tx_cmd_b = 0;
+    lan9118_tx_load_resync(s);
 
     s->irq_asserted = false;
     s->deassert_end = 0;
@@ -1654,6 +1793,7 @@ static void lan9118_tx_cfg_write(Lan9118State *s, uint32_t val)
     if (FIELD_EX32(val, TX_CFG, TXD_DUMP)) {
         lan9118_ring_reset(&s->tx_data_ring);
         lan9118_tx_reset_packet(s);
+        lan9118_tx_load_resync(s);
     }
     s->tx_cfg = val & TX_CFG_WRITABLE;
     lan9118_tx_process(s);
@@ -1917,25 +2057,28 @@ static void lan9118_bus_write32(Lan9118State *s, hwaddr offset, uint32_t val)
     lan9118_reg_write(s, offset, lan9118_bus_swap(s, val));
 }
 
-/* Low half first: it does the 32-bit read, the high half comes from it */
+/*
+ * Either half first: it does the 32-bit read (with its side effects) and
+ * latches the other half, which the next read of that half returns.  A
+ * pair of reads thus pops a FIFO once in either order, as the chip's
+ * 16-bit interface builds one DWORD access from two word accesses (which
+ * half a host reads first depends on WORD_SWAP and on the host's
+ * endianness, so both orders occur).
+ */
 static uint32_t lan9118_bus_read16(Lan9118State *s, hwaddr offset)
 {
-    hwaddr reg = offset & ~3;
+    hwaddr half = offset & 2;
     uint32_t val;
 
-    if (!(offset & 2)) {
-        val = lan9118_bus_read32(s, reg);
-        s->read16_valid = true;
-        s->read16_offset = reg;
-        s->read16_upper = val >> 16;
-        return val & 0xffff;
-    }
-    if (s->read16_valid && s->read16_offset == reg) {
+    if (s->read16_valid && s->read16_offset == (offset & ~1)) {
         s->read16_valid = false;
-        return s->read16_upper;
+        return s->read16_other;
     }
-    /* An upper half on its own is a read of its own */
-    return lan9118_bus_read32(s, reg) >> 16;
+    val = lan9118_bus_read32(s, offset & ~3);
+    s->read16_valid = true;
+    s->read16_offset = (offset & ~3) | (half ^ 2);
+    s->read16_other = half ? val & 0xffff : val >> 16;
+    return half ? val >> 16 : val & 0xffff;
 }
 
 /* Low half first: the 32-bit write happens with the high half */
@@ -2081,7 +2224,7 @@ static int lan9118_post_load(void *opaque, int version_id)
         return -EINVAL;
     }
     if (s->tx_state > LAN9118_TX_FRAME_READY ||
-        s->tx_frame_len > LAN9118_TX_FRAME_MAX ||
+        s->tx_frame_len > LAN9118_TX_BUF_MAX ||
         s->tx_seg_words > LAN9118_TX_SEG_WORDS_MAX ||
         s->tx_seg_pos > LAN9118_TX_SEG_WORDS_MAX * 4 ||
         s->wuff_index >= LAN9118_WUFF_WORDS ||
@@ -2094,6 +2237,8 @@ static int lan9118_post_load(void *opaque, int version_id)
     if (s->deassert_end < 0 || s->deassert_end > now + INT_DEAS_MAX_NS) {
         return -EINVAL;
     }
+    lan9118_tx_load_resync(s);
+    lan9118_mac_address_changed(s);
     /* The source's net layer state did not migrate: flush once when able */
     s->rx_waiting = true;
     return 0;
@@ -2116,8 +2261,8 @@ static const VMStateDescription vmstate_lan9118_ring = {
 /* Not upstream's model: a different name keeps their streams apart */
 static const VMStateDescription vmstate_lan9118 = {
     .name = "lan9118-xnet",
-    .version_id = 2,
-    .minimum_version_id = 2,
+    .version_id = 3,
+    .minimum_version_id = 3,
     .post_load = lan9118_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32(irq_cfg, Lan9118State),
@@ -2177,13 +2322,49 @@ static const VMStateDescription vmstate_lan9118 = {
         VMSTATE_BOOL(tx_in_packet, Lan9118State),
         VMSTATE_BOOL(tx_packet_bad, Lan9118State),
         VMSTATE_UINT32(tx_frame_len, Lan9118State),
-        VMSTATE_UINT8_ARRAY(tx_frame, Lan9118State, LAN9118_TX_FRAME_MAX),
+        VMSTATE_UINT8_ARRAY(tx_frame, Lan9118State, LAN9118_TX_BUF_MAX),
         VMSTATE_BOOL(read16_valid, Lan9118State),
         VMSTATE_UINT32(read16_offset, Lan9118State),
-        VMSTATE_UINT32(read16_upper, Lan9118State),
+        VMSTATE_UINT32(read16_other, Lan9118State),
         VMSTATE_BOOL(write16_valid, Lan9118State),
         VMSTATE_UINT32(write16_offset, Lan9118State),
         VMSTATE_UINT32(write16_lower, Lan9118State),
+        VMSTATE_UINT32(rx_dropped, Lan9118State),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+/*
+ * Snapshots of upstream QEMU hold its LAN9118 model's state in a section
+ * named "lan9118"; ours is "lan9118-xnet", a different implementation whose
+ * state cannot be made from that one.  This section of upstream's name is
+ * never saved (needed() is false) but is found when such a snapshot is
+ * loaded, and refuses it saying why, instead of QEMU's "Unknown savevm
+ * section".  Its version is above any of upstream's, so that the refusal
+ * comes from here and not from a version check.
+ */
+static bool lan9118_upstream_needed(void *opaque)
+{
+    return false;
+}
+
+static int lan9118_upstream_pre_load(void *opaque)
+{
+    error_report("lan9118: this snapshot holds the state of upstream QEMU's "
+                 "LAN9118 model (section 'lan9118'); qemu-xnet replaces that "
+                 "model with its own, whose state ('lan9118-xnet') cannot be "
+                 "converted from it.  Load the snapshot with upstream QEMU, "
+                 "or boot the guest afresh");
+    return -ENOTSUP;
+}
+
+static const VMStateDescription vmstate_lan9118_upstream = {
+    .name = "lan9118",
+    .version_id = INT32_MAX,
+    .minimum_version_id = 0,
+    .needed = lan9118_upstream_needed,
+    .pre_load = lan9118_upstream_pre_load,
+    .fields = (const VMStateField[]) {
         VMSTATE_END_OF_LIST()
     }
 };
@@ -2234,6 +2415,7 @@ static void lan9118_realize(DeviceState *dev, Error **errp)
                           &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
     s->phy.link_down = qemu_get_queue(s->nic)->link_down;
+    vmstate_register_any(VMSTATE_IF(dev), &vmstate_lan9118_upstream, s);
 }
 
 static const Property lan9118_properties[] = {
@@ -2253,11 +2435,20 @@ static void lan9118_class_init(ObjectClass *klass, void *data)
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 
+static void lan9118_instance_init(Object *obj)
+{
+    Lan9118State *s = LAN9118(obj);
+
+    object_property_add_uint32_ptr(obj, "rx-dropped", &s->rx_dropped,
+                                   OBJ_PROP_FLAG_READ);
+}
+
 static const TypeInfo lan9118_types[] = {
     {
         .name = TYPE_LAN9118,
         .parent = TYPE_SYS_BUS_DEVICE,
         .instance_size = sizeof(Lan9118State),
+        .instance_init = lan9118_instance_init,
         .class_init = lan9118_class_init,
     },
 };

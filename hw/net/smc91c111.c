@@ -29,8 +29,11 @@
  * - QEMU's network carries no FCS and has no collisions: a transmission
  *   only fails for lost carrier (link down with TCR.MON_CSN set), and the
  *   collision and deferral counters in ECR never count, so the counter
- *   roll-over EPH interrupt cannot happen.  NOCRC and the control byte's
- *   CRC bit do not change the bytes sent; PAD_EN pads to 60 bytes.
+ *   roll-over EPH interrupt cannot happen.  With TCR.NOCRC and the control
+ *   byte's CRC bit clear the guest supplied the FCS: its last four data
+ *   bytes are not sent (as the LAN9118 with CRC_DISABLE); otherwise the
+ *   chip would append the FCS, and the data goes as it is.  PAD_EN pads
+ *   to 60 bytes, after that.
  * - Received frames shorter than 60 bytes are padded, as the wire would
  *   carry them.  With RCR.STRIP_CRC clear the FCS is computed and stored
  *   after the data (the byte count includes it, as on the chip).
@@ -71,12 +74,14 @@
  *   instantaneous), CONFIG.EXT_PHY (external MII), the LED selects, FORCOL
  *   and half-duplex own-frame reception (TCR.FDUPLX).  EEPROM: 64 words,
  *   CONFIG at word 0, BASE at word 1 and the individual address at words
- *   0x20-0x22 (IOS pins strapped to 0).
+ *   0x20-0x22 (IOS pins strapped to 0); RELOAD reads all three, STORE
+ *   writes CONFIG and BASE only.
  */
 
 #include "qemu/osdep.h"
 #include "qemu/bitops.h"
 #include "qemu/host-utils.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
@@ -89,7 +94,7 @@
 #include "migration/vmstate.h"
 #include "net/net.h"
 #include "net/eth.h"
-#include "trace.h"
+#include "xnet/trace.h"
 #include <zlib.h> /* crc32() for the FCS */
 
 #define TYPE_SMC91C111 "smc91c111"
@@ -1098,6 +1103,16 @@ static uint16_t smc_tx_packet(SMC91C111State *s, uint8_t pn)
         len++;
     }
     memcpy(frame, page + PKT_DATA, len);
+    /*
+     * TCR.NOCRC: the MAC appends no CRC unless the control byte's CRC bit
+     * asks for one (that bit "has meaning only if the NOCRC bit in the
+     * TCR is set", datasheet, packet format), so the guest wrote the FCS
+     * as the last four data bytes.  Frames on QEMU's network carry no
+     * FCS: it goes, as the LAN9118 drops the FCS of a CRC_DISABLE frame.
+     */
+    if ((s->tcr & R_TCR_NOCRC_MASK) && !(page[count - 1] & PKT_CTL_CRC)) {
+        len = len >= ETH_FCS_LEN ? len - ETH_FCS_LEN : 0;
+    }
     if ((s->tcr & R_TCR_PAD_EN_MASK) && len < ETH_ZLEN) {
         memset(frame + len, 0, ETH_ZLEN - len);
         len = ETH_ZLEN;
@@ -1324,15 +1339,16 @@ static void smc_eeprom_reload(SMC91C111State *s)
     trace_smc91c111_eeprom("reload", 0, 0);
 }
 
+/*
+ * CONTROL.EEPROM_SELECT low: "RELOAD reads Configuration, Base and
+ * Individual Address, and STORE writes Configuration and Base registers"
+ * (datasheet, Control Register).  The individual address is never
+ * written back: only a word access (EEPROM_SELECT) changes it.
+ */
 static void smc_eeprom_store(SMC91C111State *s)
 {
-    int i;
-
     s->eeprom[EEPROM_CONFIG] = s->config;
     s->eeprom[EEPROM_BASE] = s->base;
-    for (i = 0; i < ETH_ALEN / 2; i++) {
-        s->eeprom[EEPROM_IA + i] = lduw_le_p(&s->ia[2 * i]);
-    }
     trace_smc91c111_eeprom("store", 0, 0);
 }
 
@@ -1788,6 +1804,32 @@ static bool smc_fifo_valid(const SMCFifo *f, bool owned, uint8_t allocated)
     return true;
 }
 
+/*
+ * The MII shifter as smc_mii_clock() leaves it between two clocks: a
+ * restored state from which the next bits could not complete a frame
+ * (WRITE_DATA with all 18 bits in, for one) would wedge the PHY.
+ */
+static bool smc_mii_state_valid(SMC91C111State *s)
+{
+    if (s->mii_ones > MII_PREAMBLE) {
+        return false;
+    }
+    switch (s->mii_state) {
+    case MII_IDLE:
+        return s->mii_bits == 0;
+    case MII_HEADER:
+        return s->mii_bits >= 1 && s->mii_bits < MII_HEADER_BITS &&
+               s->mii_header < BIT(s->mii_bits);
+    case MII_WRITE_DATA:
+        return s->mii_bits < MII_DATA_BITS && s->mii_shift < BIT(s->mii_bits);
+    case MII_READ_DATA:
+        return s->mii_bits >= 1 && s->mii_bits <= MII_DATA_BITS &&
+               s->mii_shift <= UINT16_MAX;
+    default:
+        return false;
+    }
+}
+
 static int smc91c111_post_load(void *opaque, int version_id)
 {
     SMC91C111State *s = opaque;
@@ -1805,10 +1847,7 @@ static int smc91c111_post_load(void *opaque, int version_id)
         !smc_fifo_valid(&s->tx_done_fifo, false, s->allocated)) {
         return -EINVAL;
     }
-    if (s->mii_state >= MII_STATE_MAX || s->mii_ones > MII_PREAMBLE ||
-        s->mii_bits > MII_DATA_BITS ||
-        (s->mii_state == MII_HEADER && s->mii_bits >= MII_HEADER_BITS) ||
-        (s->mii_state == MII_READ_DATA && s->mii_bits == 0)) {
+    if (!smc_mii_state_valid(s)) {
         return -EINVAL;
     }
     /* The source's net layer state did not migrate: flush once when able */
@@ -1887,6 +1926,41 @@ static const VMStateDescription vmstate_smc91c111 = {
 
 /* Device */
 
+/*
+ * Snapshots of upstream QEMU hold its SMC91C111 model's state in a section
+ * named "smc91c111"; ours is "smc91c111-xnet", a different implementation whose
+ * state cannot be made from that one.  This section of upstream's name is
+ * never saved (needed() is false) but is found when such a snapshot is
+ * loaded, and refuses it saying why, instead of QEMU's "Unknown savevm
+ * section".  Its version is above any of upstream's, so that the refusal
+ * comes from here and not from a version check.
+ */
+static bool smc91c111_upstream_needed(void *opaque)
+{
+    return false;
+}
+
+static int smc91c111_upstream_pre_load(void *opaque)
+{
+    error_report("smc91c111: this snapshot holds the state of upstream "
+                 "QEMU's SMC91C111 model (section 'smc91c111'); qemu-xnet "
+                 "replaces that model with its own, whose state "
+                 "('smc91c111-xnet') cannot be converted from it.  Load the "
+                 "snapshot with upstream QEMU, or boot the guest afresh");
+    return -ENOTSUP;
+}
+
+static const VMStateDescription vmstate_smc91c111_upstream = {
+    .name = "smc91c111",
+    .version_id = INT32_MAX,
+    .minimum_version_id = 0,
+    .needed = smc91c111_upstream_needed,
+    .pre_load = smc91c111_upstream_pre_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 static void smc_eeprom_init(SMC91C111State *s)
 {
     int i;
@@ -1915,6 +1989,7 @@ static void smc91c111_realize(DeviceState *dev, Error **errp)
                           object_get_typename(OBJECT(dev)), dev->id,
                           &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
+    vmstate_register_any(VMSTATE_IF(dev), &vmstate_smc91c111_upstream, s);
 }
 
 static void smc91c111_instance_init(Object *obj)

@@ -25,13 +25,21 @@
  * meanwhile.  A frame the peer cannot take now is queued by QEMU's net
  * layer; its buffer goes back to the guest when the peer takes it, and
  * TX stops until then.  The peer never gets a virtio header: a frame that
- * asks for a checksum (NEEDS_CSUM) gets it here.
+ * asks for a checksum (NEEDS_CSUM) gets it here.  Without segmentation
+ * offload no frame is longer than 1518 bytes; a longer one is dropped.
+ *
+ * Ring updates and frame copies from the TX bottom half and from frame
+ * delivery run under the transport's re-entrancy guard: a guest that aims
+ * them at the transport's registers gets a failed write, not a device
+ * reset in the middle of a ring update.
  *
  * RX: with MRG_RXBUF a frame is spread over as many buffers as it needs
  * (num_buffers in the first header).  When the ring has too little room,
  * can_receive()/receive() leave the frame in QEMU's net queue and guest
- * kicks are turned on; the kick flushes the queue.  With GUEST_CSUM,
- * DATA_VALID is set only on TCP/UDP frames whose checksum was verified.
+ * kicks are turned on; the kick flushes the queue.  A frame that does not
+ * fit a ring whose every entry is available never will: it is dropped.
+ * With GUEST_CSUM, DATA_VALID is set only on TCP/UDP frames whose checksum
+ * was verified.
  */
 
 #include "qemu/osdep.h"
@@ -44,7 +52,6 @@
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
-#include "qemu/units.h"
 #include "hw/qdev-properties.h"
 #include "hw/virtio/virtio.h"
 #include "hw/virtio/virtio-access.h"
@@ -53,6 +60,7 @@
 #include "net/checksum.h"
 #include "net/eth.h"
 #include "net/net.h"
+#include "system/system.h"
 #include "standard-headers/linux/virtio_ids.h"
 #include "standard-headers/linux/virtio_net.h"
 #include "xnet/trace.h"
@@ -61,8 +69,15 @@
 #define VNL_QUEUE_SIZE_MIN      2
 #define VNL_CTRL_QUEUE_SIZE     64
 #define VNL_TX_BURST_DEFAULT    256
-/* Without TSO no frame should come near this; it bounds the bounce buffer */
-#define VNL_MAX_FRAME           (64 * KiB)
+/*
+ * The longest frame a driver may send.  We offer neither segmentation
+ * offload (HOST_TSO4/6, HOST_UFO) nor an MTU, so a frame is at most a
+ * VLAN-tagged Ethernet frame without its FCS: 1518 bytes, what Linux's
+ * driver sizes its buffers for (MAX_PACKET_LEN) and what every NIC
+ * behind a netswitch can take.
+ */
+#define VNL_TX_MAX_FRAME        (ETH_HLEN + sizeof(struct vlan_header) + \
+                                 ETH_MTU)
 /* Legacy config space: mac[6] and status, nothing after */
 #define VNL_CONFIG_SIZE         offsetof(struct virtio_net_config, \
                                          max_virtqueue_pairs)
@@ -105,6 +120,19 @@ static size_t vnl_hdr_len(VirtIONetLegacy *n)
 static bool vnl_running(VirtIONetLegacy *n)
 {
     return n->driver_ok && VIRTIO_DEVICE(n)->vm_running;
+}
+
+/*
+ * The re-entrancy guard of our transport (virtio-mmio, the virtio-pci
+ * proxy): it owns every register a guest can aim a ring or a buffer at,
+ * while this device owns none.  Engaged while we write guest memory from
+ * a bottom half or a frame delivery, it makes such a write fail instead
+ * of, say, resetting the device in the middle of a ring update
+ * (CVE-2024-3446 was this bug in upstream's virtio devices).
+ */
+static MemReentrancyGuard *vnl_transport_guard(DeviceState *dev)
+{
+    return &qdev_get_parent_bus(dev)->parent->mem_reentrancy_guard;
 }
 
 static bool vnl_queue_size_ok(uint16_t size)
@@ -150,8 +178,8 @@ static const char *vnl_tx_check(VirtIONetLegacy *n,
     if (len < ETH_HLEN) {
         return "shorter than an Ethernet header";
     }
-    if (len > VNL_MAX_FRAME) {
-        return "longer than 64 KiB";
+    if (len > VNL_TX_MAX_FRAME) {
+        return "longer than the negotiated features allow";
     }
     if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
         return "segmentation offload was not offered";
@@ -498,6 +526,23 @@ static bool vnl_rx_has_room(VirtIONetLegacy *n, size_t bytes)
     return true;
 }
 
+/*
+ * Whether the driver has made every entry of the RX ring available.  It
+ * can then add no buffer before we use one, so a frame the ring has no
+ * room for now never fits.
+ */
+static bool vnl_rx_ring_full(VirtIONetLegacy *n)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(n);
+    int q = virtio_get_queue_index(n->rx_vq);
+    /* The avail ring starts with two 16-bit words: flags, then idx */
+    hwaddr idx_addr = virtio_queue_get_avail_addr(vdev, q) + sizeof(uint16_t);
+    uint16_t avail = virtio_lduw_phys(vdev, idx_addr) -
+                     virtio_queue_get_last_avail_idx(vdev, q);
+
+    return avail >= virtio_queue_get_num(vdev, q);
+}
+
 static ssize_t vnl_rx_drop(VirtIONetLegacy *n, const char *why, size_t size)
 {
     n->stats.rx_dropped++;
@@ -661,6 +706,13 @@ static ssize_t vnl_receive(NetClientState *nc, const uint8_t *buf, size_t size)
     }
     merge = vnl_has(n, VIRTIO_NET_F_MRG_RXBUF);
     if (!vnl_rx_has_room(n, merge ? vnl_hdr_len(n) + size : 0)) {
+        if (merge && vnl_rx_ring_full(n)) {
+            /* Waiting would stall every frame behind this one for good */
+            qemu_log_mask(LOG_GUEST_ERROR, "virtio-net-legacy: a %zu-byte "
+                          "frame cannot fit the full RX ring: dropped\n",
+                          size);
+            return vnl_rx_drop(n, "larger than the whole RX ring", size);
+        }
         trace_virtio_net_legacy_rx_wait(size);
         return 0;       /* queued; the guest's next RX kick flushes it */
     }
@@ -1037,18 +1089,20 @@ static void vnl_set_queue_size(VirtIODevice *vdev, VirtQueue *vq, int num)
 {
     int i = virtio_get_queue_index(vq);
 
-    if (virtio_queue_get_num(vdev, i) == num) {
+    /*
+     * A legacy ring's avail and used parts follow its descriptors at
+     * offsets that depend on its size.  A driver that placed the ring
+     * already (iPXE does before it writes any status; so may a fuzzer)
+     * laid it out for the size it read then: resizing now would move the
+     * avail and used rings away from where the driver keeps them, and
+     * leave the core's mapping of them too small.  That ring keeps its
+     * size until the next reset.
+     */
+    if (virtio_queue_get_num(vdev, i) == num ||
+        virtio_queue_get_desc_addr(vdev, i)) {
         return;
     }
     virtio_queue_set_num(vdev, i, num);
-    /*
-     * A legacy ring's avail and used parts follow its descriptors at
-     * offsets that depend on its size, and the core maps them once, when
-     * the ring is placed.  A guest may place a ring before it starts the
-     * driver: lay the ring out and map it again for its new size, or the
-     * used ring's avail_event would be written past the mapping.
-     */
-    virtio_queue_update_rings(vdev, i);
 }
 
 /*
@@ -1056,10 +1110,11 @@ static void vnl_set_queue_size(VirtIODevice *vdev, VirtQueue *vq, int num)
  * creates every queue with VIRTQUEUE_MAX_SIZE entries whatever the device
  * asks (a stable fix: see virtio_add_queue()) and returns to that on every
  * reset, so this runs at realize and again when a driver starts after a
- * reset, before it reads the sizes.  A smaller ring is safe: the core's
- * per-queue arrays keep their maximum size.  virtio-mmio still lets its
- * driver pick any size up to the transport's QueueNumMax; legacy PCI has
- * no such choice.
+ * reset (its first status write, usually ACK before it reads the sizes).
+ * Rings the driver placed before that keep the size it saw.  A smaller
+ * ring is safe: the core's per-queue arrays keep their maximum size.
+ * virtio-mmio still lets its driver pick any size up to the transport's
+ * QueueNumMax; legacy PCI has no such choice.
  */
 static void vnl_set_queue_sizes(VirtIONetLegacy *n)
 {
@@ -1142,8 +1197,8 @@ static void vnl_realize(DeviceState *dev, Error **errp)
     n->tx_vq = virtio_add_queue(vdev, n->tx_queue_size, vnl_handle_tx);
     n->ctrl_vq = virtio_add_queue(vdev, VNL_CTRL_QUEUE_SIZE, vnl_handle_ctrl);
     vnl_set_queue_sizes(n);
-    n->tx_bh = qemu_bh_new_guarded(vnl_tx_bh, n, &dev->mem_reentrancy_guard);
-    n->tx_buf = g_malloc(VNL_MAX_FRAME);
+    n->tx_bh = virtio_bh_new_guarded(dev, vnl_tx_bh, n);
+    n->tx_buf = g_malloc(VNL_TX_MAX_FRAME);
 
     qemu_macaddr_default_if_unset(&n->nic_conf.macaddr);
     memcpy(n->mac, n->nic_conf.macaddr.a, ETH_ALEN);
@@ -1152,7 +1207,7 @@ static void vnl_realize(DeviceState *dev, Error **errp)
     n->nic = qemu_new_nic(&vnl_net_info, &n->nic_conf,
                           n->netclient_type ?: object_get_typename(OBJECT(dev)),
                           n->netclient_name ?: dev->id,
-                          &dev->mem_reentrancy_guard, n);
+                          vnl_transport_guard(dev), n);
     nc = vnl_nc(n);
     nc->rxfilter_notify_enabled = 1;
     qemu_format_nic_info_str(nc, n->mac);
@@ -1210,6 +1265,9 @@ static void vnl_instance_init(Object *obj)
                                                     counters[i].offset),
                                        OBJ_PROP_FLAG_READ);
     }
+    /* -boot n and bootindex= give the device's boot ROM its place */
+    device_add_bootindex_property(obj, &n->nic_conf.bootindex, "bootindex",
+                                  "/ethernet-phy@0", DEVICE(n));
 }
 
 static int vnl_mac_list_post_load(void *opaque, int version_id)

@@ -5,12 +5,15 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  *   -device virtio-net-legacy-pci,netdev=N[,vectors=V][,ioeventfd=on|off]
+ *           [,bootindex=I][,romfile=FILE]
  *
  * Vendor 0x1af4, device 0x1000: a virtio 0.9.5 device behind the legacy
  * I/O BAR (BAR 0) and an MSI-X BAR, with no modern capabilities.  It has
  * neither a disable-legacy nor a disable-modern property, so it cannot be
  * made modern.  Like the transitional virtio devices it is a conventional
- * PCI device (an I/O BAR), never a PCI Express endpoint.
+ * PCI device (an I/O BAR), never a PCI Express endpoint.  Its option ROM
+ * is iPXE's efi-virtio.rom, as for upstream's virtio-net-pci, so that
+ * -boot n and bootindex= boot from it the same way.
  */
 
 #include "qemu/osdep.h"
@@ -62,6 +65,8 @@ static void virtio_net_legacy_pci_class_init(ObjectClass *klass, void *data)
     k->device_id = PCI_DEVICE_ID_VIRTIO_NET;
     k->revision = VIRTIO_PCI_ABI_VERSION;
     k->class_id = PCI_CLASS_NETWORK_ETHERNET;
+    /* iPXE's virtio driver, Debian's ipxe-qemu, speaks legacy virtio too */
+    k->romfile = "efi-virtio.rom";
     dc->desc = "legacy (virtio 0.9.5) network device on PCI";
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
     device_class_set_props(dc, virtio_net_legacy_pci_properties);
@@ -78,6 +83,8 @@ static void virtio_net_legacy_pci_instance_init(Object *obj)
     proxy->disable_modern = true;
     virtio_instance_init_common(obj, &dev->vdev, sizeof(dev->vdev),
                                 TYPE_VIRTIO_NET_LEGACY);
+    object_property_add_alias(obj, "bootindex", OBJECT(&dev->vdev),
+                              "bootindex");
 }
 
 static const TypeInfo virtio_net_legacy_pci_info = {

@@ -63,6 +63,7 @@
 #define TCR_TXENA           0x0001
 #define TCR_LOOP            0x0002
 #define TCR_PAD_EN          0x0080
+#define TCR_NOCRC           0x0100
 #define TCR_MON_CSN         0x0400
 #define TCR_EPH_LOOP        0x2000
 
@@ -120,6 +121,7 @@
 #define RS_ODDFRAME         0x1000
 #define RS_BRODCAST         0x4000
 
+#define CTLBYTE_CRC         0x10
 #define CTLBYTE_ODD         0x20
 #define CTLBYTE_RX          0x40
 
@@ -448,8 +450,9 @@ static void data_read(Nic *n, uint8_t *p, size_t len, int width)
 }
 
 /* Fill packet @pn as the driver does: header, even data, control word */
-static void write_packet(Nic *n, int pn, const uint8_t *frame, size_t len,
-                         int width)
+/* A TX packet whose control byte has @ctl (CRC) besides ODD */
+static void write_packet_ctl(Nic *n, int pn, const uint8_t *frame, size_t len,
+                             int width, uint8_t ctl)
 {
     uint8_t buf[PAGE_SIZE_BYTES] = { 0 };
     size_t even = len & ~1;
@@ -463,8 +466,14 @@ static void write_packet(Nic *n, int pn, const uint8_t *frame, size_t len,
     /* Whole words of @width, the remainder in halfwords */
     data_write(n, buf, n_bytes & ~(width - 1), width);
     data_write(n, buf + (n_bytes & ~(width - 1)), n_bytes & (width - 1), 2);
-    stw_le_p(buf, (len & 1) ? 0x2000 | frame[len - 1] : 0);
+    stw_le_p(buf, ctl << 8 | ((len & 1) ? 0x2000 | frame[len - 1] : 0));
     data_write(n, buf, 2, width == 4 ? 2 : width);
+}
+
+static void write_packet(Nic *n, int pn, const uint8_t *frame, size_t len,
+                         int width)
+{
+    write_packet_ctl(n, pn, frame, len, width, 0);
 }
 
 static void enqueue(Nic *n, int pn)
@@ -798,6 +807,28 @@ static void test_tx(void)
     tx_enable(&n, TCR_PAD_EN);
     send_frame(&n, frame, 21, 2);
     socket_expect(&n, frame, 60);
+
+    /*
+     * TCR.NOCRC: the guest wrote the FCS as the last four data bytes, and
+     * QEMU's network carries none, so they are not sent (before the fix
+     * they went out as payload).  The control byte's CRC bit has the chip
+     * append the FCS instead: then all the data goes.  Without NOCRC the
+     * CRC bit means nothing.
+     */
+    make_frame(frame, 60, other_mac, 12);
+    stl_le_p(frame + 60, eth_fcs(frame, 60));
+    tx_enable(&n, TCR_NOCRC);
+    send_frame(&n, frame, 64, 4);
+    socket_expect(&n, frame, 60);
+    pn = alloc_packet(&n);
+    write_packet_ctl(&n, pn, frame, 60, 4, CTLBYTE_CRC);
+    enqueue(&n, pn);
+    socket_expect(&n, frame, 60);
+    tx_enable(&n, 0);
+    pn = alloc_packet(&n);
+    write_packet_ctl(&n, pn, frame, 64, 4, CTLBYTE_CRC);
+    enqueue(&n, pn);
+    socket_expect(&n, frame, 64);
 
     /* Transmitter off: packets wait in the TX FIFO until TXENA */
     wr16(&n, 0, TCR, 0);
@@ -1255,15 +1286,29 @@ static void test_soft_reset_eeprom(void)
     wr16(&n, 1, CONTROL, 0x1210 | CTL_EEPROM_SELECT | CTL_RELOAD);
     g_assert_cmphex(rd16(&n, 1, GP), ==, test_mac[2] | test_mac[3] << 8);
 
-    /* RELOAD restores the individual address, STORE saves it */
+    /*
+     * RELOAD restores CONFIG, BASE and the individual address; STORE
+     * "writes Configuration and Base registers" only (datasheet, Control
+     * Register, EEPROM SELECT low).  Before the fix STORE saved the
+     * individual address too, and the RELOAD below brought back 0x7788.
+     */
     wr16(&n, 1, IA0, 0xaaaa);
     wr16(&n, 1, CONTROL, 0x1210 | CTL_RELOAD);
     g_assert_cmphex(rd16(&n, 1, IA0), ==, test_mac[0] | test_mac[1] << 8);
-    wr16(&n, 1, IA0, 0x1102);
+    wr16(&n, 1, IA0, 0x7788);
+    wr16(&n, 1, CONFIG, 0xa0b1 | 0x1000);
     wr16(&n, 1, CONTROL, 0x1210 | CTL_STORE);
     wr16(&n, 1, IA0, 0xaaaa);
+    wr16(&n, 1, CONFIG, 0xa0b1);
     wr16(&n, 1, CONTROL, 0x1210 | CTL_RELOAD);
-    g_assert_cmphex(rd16(&n, 1, IA0), ==, 0x1102);
+    g_assert_cmphex(rd16(&n, 1, IA0), ==, test_mac[0] | test_mac[1] << 8);
+    g_assert_cmphex(rd16(&n, 1, CONFIG), ==, 0xa0b1 | 0x1000);
+    /* the address changes in the EEPROM only word by word */
+    wr16(&n, 1, GP, 0x7788);
+    set_ptr(&n, 0x20);
+    wr16(&n, 1, CONTROL, 0x1210 | CTL_EEPROM_SELECT | CTL_STORE);
+    wr16(&n, 1, CONTROL, 0x1210 | CTL_RELOAD);
+    g_assert_cmphex(rd16(&n, 1, IA0), ==, 0x7788);
 
     /* Soft reset: CONFIG, BASE and IA survive, the rest does not */
     wr16(&n, 1, CONFIG, 0xa0b1 | 0x1000);
@@ -1275,7 +1320,7 @@ static void test_soft_reset_eeprom(void)
     wr16(&n, 0, RCR, RCR_SOFTRST);
     wr16(&n, 0, RCR, 0);
     g_assert_cmphex(rd16(&n, 1, CONFIG), ==, 0xa0b1 | 0x1000);
-    g_assert_cmphex(rd16(&n, 1, IA0), ==, 0x1102);
+    g_assert_cmphex(rd16(&n, 1, IA0), ==, 0x7788);
     g_assert_cmphex(rd16(&n, 1, GP), ==, 0);
     g_assert_cmphex(rd16(&n, 1, CONTROL), ==, 0x1210);
     g_assert_cmphex(rd16(&n, 0, TCR), ==, 0);
@@ -1284,9 +1329,10 @@ static void test_soft_reset_eeprom(void)
     g_assert_cmphex(rd16(&n, 2, PNR), ==, 0x8000);
 
     /* A system reset reloads everything from the EEPROM */
+    wr16(&n, 1, CONFIG, 0xa0b1);
     qtest_system_reset(n.qts);
-    g_assert_cmphex(rd16(&n, 1, IA0), ==, 0x1102);
-    g_assert_cmphex(rd16(&n, 1, CONFIG), ==, 0xa0b1);
+    g_assert_cmphex(rd16(&n, 1, IA0), ==, 0x7788);
+    g_assert_cmphex(rd16(&n, 1, CONFIG), ==, 0xa0b1 | 0x1000);
     nic_stop(&n);
 }
 
@@ -1367,6 +1413,67 @@ static void test_migration(void)
     nic_stop(&dst);
 }
 
+/*
+ * A stream whose MII shifter says WRITE_DATA with all 18 bits in: the
+ * next clock would never complete the frame (the count runs past 18), so
+ * post_load must refuse it.  The stream is a real one, saved 17 bits into
+ * a write frame, with that count patched to 18.  Before the fix the
+ * destination accepted it.
+ */
+static void test_migration_bad_mii(void)
+{
+    g_autofree char *file = g_strdup_printf("%s/smc91c111-mii-%d",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    /* mii_state WRITE_DATA, 32 preamble ones, 17 bits, shifter, header */
+    const uint8_t saved[] = {
+        0, 0, 0, 2, 0, 0, 0, 32, 0, 0, 0, 17, 0, 0, 0x5a, 0x5a,
+        0, 0, 0x14, 0x02,
+    };
+    g_autofree gchar *stream = NULL;
+    gsize len;
+    Nic src, dst;
+    QDict *ev;
+    const char *st;
+    uint8_t *hit;
+
+    nic_start(&src);
+    mii_out(&src, 0xffffffff, 32);
+    mii_out(&src, 5 << 10 | PHY_ADDR << 5 | 2, 14);    /* write, reg 2 */
+    mii_out(&src, 0x5a5a, 17);
+    migration_events(src.qts);
+    qtest_qmp_assert_success(src.qts, "{'execute': 'migrate', 'arguments':"
+                             " {'uri': %s}}", uri);
+    migration_wait(src.qts);
+    nic_stop(&src);
+
+    g_assert_true(g_file_get_contents(file, &stream, &len, NULL));
+    hit = memmem(stream, len, saved, sizeof(saved));
+    g_assert_nonnull(hit);
+    g_assert_null(memmem(hit + 1, len - (hit + 1 - (uint8_t *)stream),
+                         saved, sizeof(saved)));
+    hit[11] = 18;
+    g_assert_true(g_file_set_contents(file, stream, len, NULL));
+
+    nic_start_with(&dst, "-incoming defer");
+    migration_events(dst.qts);
+    qtest_qmp_assert_success(dst.qts, "{'execute': 'migrate-incoming',"
+                             " 'arguments': {'uri': %s,"
+                             " 'exit-on-error': false}}", uri);
+    do {
+        ev = qtest_qmp_eventwait_ref(dst.qts, "MIGRATION");
+        st = qdict_get_str(qdict_get_qdict(ev, "data"), "status");
+        g_assert_cmpstr(st, !=, "completed");
+        if (!strcmp(st, "failed")) {
+            qobject_unref(ev);
+            break;
+        }
+        qobject_unref(ev);
+    } while (true);
+    unlink(file);
+    nic_stop(&dst);
+}
+
 /* The other boards that wire up an SMC91C111 */
 static void test_boards(void)
 {
@@ -1391,6 +1498,26 @@ static void test_boards(void)
     }
 }
 
+/*
+ * A snapshot of upstream QEMU's SMC91C111 model (section 'smc91c111', version
+ * 1 in QEMU 10.0) is refused with an error that names the device and
+ * says why; before, QEMU said "Unknown savevm section".  The stream is
+ * built by hand (a pristine upstream build is not made in this suite):
+ * the section header is all the loader reads before refusing.
+ */
+static void test_upstream_snapshot(void)
+{
+    g_autofree char *file = g_strdup_printf("%s/smc91c111-upstream-%d",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *args = g_strdup_printf(
+        "-M realview-eb -net nic,model=smc91c111 "
+        "-global migration.send-configuration=off -incoming file:%s", file);
+
+    xnet_write_foreign_stream(file, "smc91c111", 1);
+    xnet_expect_startup_error(args, "state of upstream QEMU's SMC91C111 model");
+    unlink(file);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1408,6 +1535,8 @@ int main(int argc, char **argv)
     qtest_add_func("/smc91c111/irq-line", test_irq_line);
     qtest_add_func("/smc91c111/soft-reset-eeprom", test_soft_reset_eeprom);
     qtest_add_func("/smc91c111/migration", test_migration);
+    qtest_add_func("/smc91c111/upstream-snapshot", test_upstream_snapshot);
+    qtest_add_func("/smc91c111/migration-bad-mii", test_migration_bad_mii);
     qtest_add_func("/smc91c111/boards", test_boards);
     return g_test_run();
 }

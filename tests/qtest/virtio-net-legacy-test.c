@@ -35,6 +35,7 @@
 #include "qobject/qnum.h"
 #include "qobject/qstring.h"
 #include "hw/pci/pci_regs.h"
+#include "libqos/fw_cfg.h"
 #include "libqos/libqos-malloc.h"
 #include "libqos/malloc-pc.h"
 #include "libqos/pci-pc.h"
@@ -88,6 +89,8 @@ static const uint8_t other_mac[6] = { 0x52, 0x54, 0x00, 0x99, 0x99, 0x99 };
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t mcast_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 static const uint8_t mcast2_mac[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+/* Its first byte, written to virtio-mmio's Status register, is a reset */
+static const uint8_t zero_lead_mac[6] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
 
 typedef struct Test {
     QTestState *qts;
@@ -1571,6 +1574,314 @@ static void test_malformed_dropped(void)
     stop(&t);
 }
 
+/*
+ * A driver that lays out its rings before it writes any status, as iPXE
+ * (efi-virtio.rom) does: reset, features, queues at the sizes the device
+ * reports now, then DRIVER|DRIVER_OK with no ACK before.  The rings must
+ * stay where the driver put them.  Before the fix the first status write
+ * gave the rings their configured sizes (256; the core of QEMU 10.0.13
+ * reports 1024 after a reset), which moved the avail and used rings under
+ * the driver: iPXE never got a DHCP answer out.
+ */
+static void test_rings_before_status(void)
+{
+    Test t;
+    uint8_t frame[100];
+    uint16_t sizes[3];
+    uint64_t addr;
+    uint32_t head;
+
+    boot(&t, "", NETDEV_SOCKET);
+    qvirtio_reset(t.dev);
+    qvirtio_set_features(t.dev, F(VIRTIO_NET_F_MAC));
+    t.features = F(VIRTIO_NET_F_MAC);
+    t.hdr_len = HDR_PLAIN;
+    for (int i = 0; i < 3; i++) {
+        t.vq[i] = qvirtqueue_setup(t.dev, &t.alloc, i);
+        sizes[i] = t.vq[i]->size;
+    }
+    t.dev->bus->set_status(t.dev, VIRTIO_CONFIG_S_DRIVER |
+                                  VIRTIO_CONFIG_S_DRIVER_OK);
+    /* PCI reports the size; virtio-mmio only QueueNumMax, never changed */
+    for (int i = 0; !is_arm() && i < 3; i++) {
+        t.dev->bus->queue_select(t.dev, i);
+        g_assert_cmpuint(t.dev->bus->get_queue_size(t.dev), ==, sizes[i]);
+    }
+    make_frame(frame, peer_mac, 0x88b5, 0x45, sizeof(frame));
+    tx_check(&t, frame, sizeof(frame));
+    addr = post_rx(&t, 256, &head);
+    make_frame(frame, dev_mac, 0x88b5, 0x46, sizeof(frame));
+    rx_check(&t, addr, head, frame, sizeof(frame));
+    stop(&t);
+}
+
+/* ---- Frames that can never fit, frames too long to send ---------------- */
+
+static void test_rx_ring_too_small(void)
+{
+    enum { BUF = 16, BIG = 20000, SMALL = 60 };
+    Test t;
+    uint8_t big[BIG], small[SMALL];
+    uint32_t first = 0;
+    uint16_t size;
+
+    /*
+     * Every entry of the RX ring holds a 16-byte buffer: a 20000-byte
+     * frame can never fit, and the guest can post nothing more before
+     * the device uses a buffer.  It is dropped and counted, and the next
+     * frame is delivered; before the fix it waited for room for ever, and
+     * every frame behind it too.
+     */
+    start(&t, ",rx_queue_size=16", FEATURES_ALL);
+    size = t.vq[RXQ]->size;
+    for (int i = 0; i < size; i++) {
+        uint64_t addr = guest_alloc(&t.alloc, BUF);
+        uint32_t head = qvirtqueue_add(t.qts, t.vq[RXQ], addr, BUF, true,
+                                       false);
+
+        first = i ? first : head;
+        publish(&t, t.vq[RXQ], head);
+    }
+    notify(&t, t.vq[RXQ]);
+    make_frame(big, dev_mac, 0x88b5, 0x31, BIG);
+    make_frame(small, dev_mac, 0x88b5, 0x32, SMALL);
+    sock_send(&t, big, BIG);
+    sock_send(&t, small, SMALL);
+    wait_stat(&t, "rx-frames", 1);
+    g_assert_cmpuint(dev_stat(&t, "rx-dropped"), ==, 1);
+    /* the small frame took the first buffers: 12 + 60 bytes in 5 of 16 */
+    g_assert_cmpuint(wait_used(&t, t.vq[RXQ], first), ==, BUF);
+    g_assert_cmpuint(qtest_readw(t.qts, qtest_readq(t.qts, t.vq[RXQ]->desc +
+                                                    16 * first) + HDR_PLAIN),
+                     ==, 5);
+    g_assert_false(is_broken(&t));
+    stop(&t);
+}
+
+static void test_tx_too_long(void)
+{
+    Test t;
+    uint8_t frame[1519];
+    uint32_t head;
+
+    /*
+     * No segmentation offload is offered: the longest frame is 1518 bytes
+     * (tagged, no FCS).  A longer one is dropped and counted at transmit,
+     * so it never reaches the netdev or a switch behind it.
+     */
+    start(&t, "", FEATURES_ALL);
+    make_frame(frame, peer_mac, 0x8100, 0x40, sizeof(frame));
+    tx_check(&t, frame, 1518);
+    head = tx_frame(&t, NULL, frame, sizeof(frame));
+    g_assert_cmpuint(wait_used(&t, t.vq[TXQ], head), ==, 0);
+    g_assert_cmpuint(dev_stat(&t, "tx-dropped"), ==, 1);
+    g_assert_cmpuint(dev_stat(&t, "tx-frames"), ==, 1);
+    /* a 1518-byte frame sent after it is the next thing on the wire */
+    make_frame(frame, peer_mac, 0x8100, 0x41, sizeof(frame));
+    tx_check(&t, frame, 1518);
+    stop(&t);
+}
+
+/* ---- DMA at the transport's own registers ------------------------------ */
+
+/* Where the test maps the PCI device's MSI-X BAR: right after pc's RAM */
+#define MSIX_BAR_ADDR       0x08000000ULL
+#define MSIX_TABLE_WORDS    (4 * 4)
+
+/*
+ * Registers the transport owns, for the guest to aim DMA at.  On
+ * virtio-mmio, the transport's block from InterruptACK (0x64): a received
+ * frame's first byte, after the 12-byte header, lands on Status (0x70),
+ * where 0 resets the device.  Legacy PCI's virtio registers are I/O ports,
+ * which DMA cannot reach; its MSI-X table is memory, mapped here.
+ */
+static uint64_t transport_regs(Test *t)
+{
+    if (is_arm()) {
+        return t->mmio.addr + QVIRTIO_MMIO_INTERRUPT_ACK;
+    }
+    qpci_config_writel(t->pci->pdev, PCI_BASE_ADDRESS_1, MSIX_BAR_ADDR);
+    return MSIX_BAR_ADDR;
+}
+
+/* What a stray write would change: Status, or the whole MSI-X table */
+static void transport_state(Test *t, uint32_t state[MSIX_TABLE_WORDS])
+{
+    memset(state, 0, MSIX_TABLE_WORDS * sizeof(state[0]));
+    if (is_arm()) {
+        state[0] = qtest_readl(t->qts, t->mmio.addr +
+                               QVIRTIO_MMIO_DEVICE_STATUS);
+        return;
+    }
+    for (int i = 0; i < MSIX_TABLE_WORDS; i++) {
+        state[i] = qtest_readl(t->qts, MSIX_BAR_ADDR + 4 * i);
+    }
+}
+
+static void check_transport_state(Test *t, const uint32_t *before)
+{
+    uint32_t after[MSIX_TABLE_WORDS];
+
+    transport_state(t, after);
+    for (int i = 0; i < MSIX_TABLE_WORDS; i++) {
+        g_assert_cmphex(after[i], ==, before[i]);
+    }
+    g_assert_false(is_broken(t));
+}
+
+/*
+ * An RX buffer on the transport's registers, filled by a frame from the
+ * network (@hairpin false) or by the device's own TX bottom half through
+ * a hairpin port.  The device writes guest memory while QEMU is not in an
+ * MMIO access of the guest's; the transport's re-entrancy guard must make
+ * the write to its registers fail.  Before the fix the frame reset the
+ * device (virtio-mmio) or rewrote the MSI-X table (PCI) in the middle of
+ * the ring update.
+ */
+static void rx_buffer_on_registers(bool hairpin)
+{
+    Test t;
+    uint8_t frame[60];
+    uint32_t before[MSIX_TABLE_WORDS];
+    uint32_t head;
+    uint64_t regs;
+
+    if (hairpin) {
+        boot(&t, "", "-object netswitch,id=sw0,policy=hub "
+             "-netdev socket,id=wire,fd=%d "
+             "-netdev swport,id=up,switch=sw0,netdev=wire "
+             "-netdev swport,id=nic,switch=sw0,hairpin=on");
+        driver_init(&t, FEATURES_ALL);
+    } else {
+        start(&t, "", FEATURES_ALL);
+    }
+    regs = transport_regs(&t);
+    transport_state(&t, before);
+    head = qvirtqueue_add(t.qts, t.vq[RXQ], regs, 128, true, false);
+    qvirtqueue_kick(t.qts, t.dev, t.vq[RXQ], head);
+
+    make_frame(frame, zero_lead_mac, 0x88b5, 0x42, sizeof(frame));
+    if (hairpin) {
+        uint8_t got[128];
+
+        g_assert_cmpuint(wait_used(&t, t.vq[TXQ],
+                                   tx_frame(&t, NULL, frame, sizeof(frame))),
+                         ==, 0);
+        g_assert_cmpuint(sock_recv(&t, got, sizeof(got)), ==, sizeof(frame));
+    } else {
+        sock_send(&t, frame, sizeof(frame));
+    }
+    wait_stat(&t, "rx-frames", 1);
+    check_transport_state(&t, before);
+    /* the buffer was used as far as the device knows */
+    g_assert_cmpuint(wait_used(&t, t.vq[RXQ], head), ==,
+                     t.hdr_len + sizeof(frame));
+    /* and the device goes on working */
+    make_frame(frame, peer_mac, 0x88b5, 0x43, sizeof(frame));
+    tx_check(&t, frame, sizeof(frame));
+    stop(&t);
+}
+
+static void test_reentrancy_rx_from_network(void)
+{
+    rx_buffer_on_registers(false);
+}
+
+static void test_reentrancy_rx_from_tx_bh(void)
+{
+    rx_buffer_on_registers(true);
+}
+
+/*
+ * PCI: the TX ring laid out so that its used ring is the MSI-X table.
+ * Used-ring writes come from the TX bottom half, outside any MMIO access
+ * of the guest's; with the transport's guard engaged they fail.  Before
+ * the fix (the bottom half carried the virtio device's own guard, which
+ * guards nothing) the used element rewrote table entry 0.  virtio-mmio
+ * cannot have this layout on vexpress-a9: the used ring follows the
+ * descriptors, and RAM starts above the transports.
+ */
+static void test_reentrancy_tx_used_ring(void)
+{
+    enum { HEAD = 1 };
+    Test t;
+    uint8_t frame[60], got[128];
+    uint32_t before[MSIX_TABLE_WORDS];
+    uint64_t ring, buf, avail;
+    uint16_t size;
+
+    /* two entries: the used ring (22 bytes) fits the 64-byte table */
+    start(&t, ",tx_queue_size=2", FEATURES_ALL & ~F(VIRTIO_RING_F_EVENT_IDX));
+    size = t.vq[TXQ]->size;
+    /* legacy layout: descriptors, avail ring, used ring at the next page */
+    ring = MSIX_BAR_ADDR - QEMU_ALIGN_UP(16 * size + 4 + 2 * size, 4096);
+    avail = ring + 16 * size;
+    g_assert_cmphex(transport_regs(&t), ==, MSIX_BAR_ADDR);
+    transport_state(&t, before);
+
+    make_frame(frame, peer_mac, 0x88b5, 0x44, sizeof(frame));
+    buf = guest_alloc(&t.alloc, HDR_MRG + sizeof(frame));
+    qtest_memset(t.qts, buf, 0, HDR_MRG);
+    qtest_memwrite(t.qts, buf + HDR_MRG, frame, sizeof(frame));
+    qtest_memset(t.qts, ring, 0, MSIX_BAR_ADDR - ring);
+    qtest_writeq(t.qts, ring + 16 * HEAD, buf);
+    qtest_writel(t.qts, ring + 16 * HEAD + 8, HDR_MRG + sizeof(frame));
+    qtest_writew(t.qts, avail + 4, HEAD);
+    qtest_writew(t.qts, avail + 2, 1);
+    qpci_io_writew(t.pci->pdev, t.pci->bar, VIRTIO_PCI_QUEUE_SEL, TXQ);
+    qpci_io_writel(t.pci->pdev, t.pci->bar, VIRTIO_PCI_QUEUE_PFN,
+                   ring / 4096);
+    qpci_io_writew(t.pci->pdev, t.pci->bar, VIRTIO_PCI_QUEUE_NOTIFY, TXQ);
+
+    g_assert_cmpuint(sock_recv(&t, got, sizeof(got)), ==, sizeof(frame));
+    g_assert(!memcmp(got, frame, sizeof(frame)));
+    wait_stat(&t, "tx-frames", 1);
+    qtest_clock_step(t.qts, 1000);
+    check_transport_state(&t, before);
+    /* put libqos's ring back for stop() */
+    qpci_io_writel(t.pci->pdev, t.pci->bar, VIRTIO_PCI_QUEUE_PFN,
+                   t.vq[TXQ]->desc / 4096);
+    stop(&t);
+}
+
+/* ---- Boot ROM (PCI) ------------------------------------------------------ */
+
+static void test_boot_rom(void)
+{
+    Test t;
+    QDict *rsp;
+    QFWCFG *fw_cfg;
+    char order[256] = "";
+    uint32_t rom;
+
+    /*
+     * Like upstream's virtio-net-pci: iPXE's efi-virtio.rom as option ROM
+     * and a bootindex, which puts the device in the firmware's boot order.
+     */
+    start(&t, ",bootindex=3", FEATURES_ALL);
+    rsp = qtest_qmp(t.qts, "{ 'execute': 'qom-get', 'arguments': "
+                    "{ 'path': '/machine/peripheral/vnl0', "
+                    "'property': 'romfile' } }");
+    g_assert_cmpstr(qdict_get_str(rsp, "return"), ==, "efi-virtio.rom");
+    qobject_unref(rsp);
+    rsp = qtest_qmp(t.qts, "{ 'execute': 'qom-get', 'arguments': "
+                    "{ 'path': '/machine/peripheral/vnl0', "
+                    "'property': 'bootindex' } }");
+    g_assert_cmpint(qdict_get_int(rsp, "return"), ==, 3);
+    qobject_unref(rsp);
+    /* the ROM is there: a ROM BAR with a size */
+    qpci_config_writel(t.pci->pdev, PCI_ROM_ADDRESS, 0xfffff800);
+    rom = qpci_config_readl(t.pci->pdev, PCI_ROM_ADDRESS);
+    g_assert_cmphex(rom & PCI_ROM_ADDRESS_MASK, !=, 0);
+    /* the firmware's boot order names the device */
+    fw_cfg = pc_fw_cfg_init(t.qts);
+    g_assert_cmpuint(qfw_cfg_get_file(fw_cfg, "bootorder", order,
+                                      sizeof(order) - 1), >, 0);
+    g_assert_nonnull(strstr(order, "/ethernet@4/ethernet-phy@0"));
+    pc_fw_cfg_uninit(fw_cfg);
+    stop(&t);
+}
+
 /* ---- Hotplug (PCI) ------------------------------------------------------ */
 
 static void test_hotplug(void)
@@ -1824,11 +2135,23 @@ int main(int argc, char **argv)
     }
     qtest_add_func("/virtio-net-legacy/malformed/dropped",
                    test_malformed_dropped);
+    qtest_add_func("/virtio-net-legacy/rings-before-status",
+                   test_rings_before_status);
+    qtest_add_func("/virtio-net-legacy/rx-ring-too-small",
+                   test_rx_ring_too_small);
+    qtest_add_func("/virtio-net-legacy/tx-too-long", test_tx_too_long);
+    qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-network",
+                   test_reentrancy_rx_from_network);
+    qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-tx-bh",
+                   test_reentrancy_rx_from_tx_bh);
     qtest_add_func("/virtio-net-legacy/swport", test_swport);
     qtest_add_func("/virtio-net-legacy/swport-hairpin", test_swport_hairpin);
     qtest_add_func("/virtio-net-legacy/migrate", test_migrate);
     if (!is_arm()) {
         qtest_add_func("/virtio-net-legacy/hotplug", test_hotplug);
+        qtest_add_func("/virtio-net-legacy/reentrancy/tx-used-ring",
+                       test_reentrancy_tx_used_ring);
+        qtest_add_func("/virtio-net-legacy/boot-rom", test_boot_rom);
     }
     ret = g_test_run();
     if (dummy_bios) {

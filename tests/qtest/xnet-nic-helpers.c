@@ -6,6 +6,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 #include "xnet-nic-helpers.h"
@@ -61,4 +62,52 @@ char *xnet_find_board_device(QTestState *qts, const char *type)
     qobject_unref(resp);
     g_assert(path);
     return path;
+}
+
+static void put_be32(GByteArray *b, uint32_t v)
+{
+    uint32_t be = cpu_to_be32(v);
+
+    g_byte_array_append(b, (const guint8 *)&be, sizeof(be));
+}
+
+void xnet_write_foreign_stream(const char *path, const char *idstr,
+                               uint32_t version)
+{
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    uint8_t byte, zeros[256] = { 0 };
+
+    put_be32(b, 0x5145564d);            /* QEMU_VM_FILE_MAGIC */
+    put_be32(b, 3);                     /* QEMU_VM_FILE_VERSION */
+    byte = 0x04;                        /* QEMU_VM_SECTION_FULL */
+    g_byte_array_append(b, &byte, 1);
+    put_be32(b, 0);                     /* section id */
+    byte = strlen(idstr);
+    g_byte_array_append(b, &byte, 1);
+    g_byte_array_append(b, (const guint8 *)idstr, strlen(idstr));
+    put_be32(b, 0);                     /* instance id */
+    put_be32(b, version);
+    g_byte_array_append(b, zeros, sizeof(zeros));
+    g_assert_true(g_file_set_contents(path, (const char *)b->data, b->len,
+                                      NULL));
+}
+
+void xnet_expect_startup_error(const char *args, const char *needle)
+{
+    g_autofree char *cmd = g_strdup_printf("%s -display none -audio none "
+                                           "-nodefaults %s",
+                                           getenv("QTEST_QEMU_BINARY"), args);
+    g_auto(GStrv) argv = NULL;
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDIN_FROM_DEV_NULL,
+                               NULL, NULL, &out, &err, &status, NULL));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), !=, 0);
+    if (!strstr(err, needle)) {
+        g_test_message("stderr: %s", err);
+    }
+    g_assert_nonnull(strstr(err, needle));
 }

@@ -29,4 +29,19 @@ size_t xnet_socket_recv_frame(int fd, uint8_t *buf, size_t max);
 /* The QOM path of the one device of @type the board created; g_free it. */
 char *xnet_find_board_device(QTestState *qts, const char *type);
 
+/*
+ * Write a migration stream (migration.send-configuration=off, no section
+ * footer needed) made of one full section @idstr, instance 0, version
+ * @version, followed by zeros: what a snapshot of another device model
+ * looks like to the loader before the model reads its fields.
+ */
+void xnet_write_foreign_stream(const char *path, const char *idstr,
+                               uint32_t version);
+
+/*
+ * Start QEMU_QTEST_BINARY (not under qtest) with @args; it must exit with
+ * an error whose text contains @needle.
+ */
+void xnet_expect_startup_error(const char *args, const char *needle);
+
 #endif

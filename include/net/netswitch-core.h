@@ -234,9 +234,10 @@ unsigned int nsw_mac_table_flush_vlan(NswMacTable *table, uint16_t vid);
 /*
  * Token bucket: at most @burst units at once, refilled at @rate units per
  * second of the caller's clock.  Units are bytes for rates and policers,
- * frames for storm control.  A full bucket lets one unit of any size
- * through (and goes into debt), so that nothing larger than the burst
- * waits forever.
+ * frames for storm control.  A full bucket lets one take of any size
+ * through and goes into debt for the rest, so that nothing larger than
+ * the burst waits forever and the long-run rate still holds.  A clock
+ * that goes back (a snapshot loaded) restarts the refill from there.
  */
 #define NSW_TB_MAX_RATE     (1ull << 40)    /* units per second */
 #define NSW_TB_MAX_BURST    (1ull << 30)    /* units */
@@ -248,7 +249,10 @@ typedef struct NswTokenBucket {
     int64_t last_ns;
 } NswTokenBucket;
 
-/* @rate 0 turns the limit off; else 1..NSW_TB_MAX_RATE, burst 1..MAX_BURST */
+/*
+ * @rate 0 turns the limit off, keeping @burst; else 1..NSW_TB_MAX_RATE,
+ * @burst 1..NSW_TB_MAX_BURST.  A take is at most NSW_TB_MAX_BURST units.
+ */
 void nsw_tb_init(NswTokenBucket *tb, uint64_t rate, uint64_t burst,
                  int64_t now_ns);
 static inline bool nsw_tb_enabled(const NswTokenBucket *tb)
@@ -399,11 +403,16 @@ void nsw_port_set_link(NswPort *port, bool up);
  */
 #define NSW_RATE_MAX        (NSW_TB_MAX_RATE * 8)   /* bits per second */
 #define NSW_STORM_MAX_PPS   NSW_TB_MAX_BURST
-/* @rate: 0, or 8 to NSW_RATE_MAX; @burst: 1 to NSW_TB_MAX_BURST */
-void nsw_port_set_shaper(NswPort *port, uint64_t rate, uint64_t burst);
-void nsw_port_set_policer(NswPort *port, uint64_t rate, uint64_t burst);
+/*
+ * @rate: 0, or 8 to NSW_RATE_MAX; @burst: 1 to NSW_TB_MAX_BURST (kept
+ * while the rate is 0).  A new shaper rate applies to what is queued.
+ */
+void nsw_port_set_shaper(NswPort *port, uint64_t rate, uint64_t burst,
+                         int64_t now_ns);
+void nsw_port_set_policer(NswPort *port, uint64_t rate, uint64_t burst,
+                          int64_t now_ns);
 /* @pps: 0 to NSW_STORM_MAX_PPS */
-void nsw_port_set_storm_limit(NswPort *port, uint64_t pps);
+void nsw_port_set_storm_limit(NswPort *port, uint64_t pps, int64_t now_ns);
 void nsw_port_set_max_macs(NswPort *port, unsigned int max);
 void nsw_port_set_allowed_macs(NswPort *port, const uint8_t (*macs)[6],
                                unsigned int n);

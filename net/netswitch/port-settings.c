@@ -30,8 +30,8 @@ static uint64_t default_burst(uint64_t rate)
 }
 
 /*
- * The rate and burst a command asks for, given the current ones: a new
- * rate without a burst gets the default burst for it.
+ * The rate and burst a command asks for, given the current ones: the
+ * burst stays, and a rate set without one ever given gets the default.
  */
 static bool resolve_tokens(const char *name, bool has_rate, uint64_t rate,
                            bool has_burst, uint64_t burst, TokenSetting *cur,
@@ -39,7 +39,7 @@ static bool resolve_tokens(const char *name, bool has_rate, uint64_t rate,
 {
     if (has_rate) {
         cur->rate = rate;
-        if (!has_burst) {
+        if (!has_burst && !cur->burst) {
             cur->burst = default_burst(rate);
         }
     }
@@ -54,7 +54,7 @@ static bool resolve_tokens(const char *name, bool has_rate, uint64_t rate,
                    " bits per second", name, (uint64_t)NSW_RATE_MAX);
         return false;
     }
-    if (cur->burst < 1 || cur->burst > NSW_TB_MAX_BURST) {
+    if (cur->burst > NSW_TB_MAX_BURST || (cur->rate && cur->burst < 1)) {
         error_setg(errp, "the burst of %s must be between 1 and %" PRIu64
                    " bytes", name, (uint64_t)NSW_TB_MAX_BURST);
         return false;
@@ -105,6 +105,7 @@ bool swport_apply_settings(NswPort *port, const NetswitchPortSettings *set,
     TokenSetting shaper, policer;
     g_autofree uint8_t (*macs)[6] = NULL;
     unsigned int nmacs = 0;
+    int64_t now = netswitch_now();
 
     nsw_port_get_shaper(port, &shaper.rate, &shaper.burst);
     nsw_port_get_policer(port, &policer.rate, &policer.burst);
@@ -137,13 +138,13 @@ bool swport_apply_settings(NswPort *port, const NetswitchPortSettings *set,
 
     nsw_port_set_queue_limits(port, frames, bytes);
     if (set->has_rate || set->has_burst) {
-        nsw_port_set_shaper(port, shaper.rate, shaper.burst);
+        nsw_port_set_shaper(port, shaper.rate, shaper.burst, now);
     }
     if (set->has_police_rate || set->has_police_burst) {
-        nsw_port_set_policer(port, policer.rate, policer.burst);
+        nsw_port_set_policer(port, policer.rate, policer.burst, now);
     }
     if (set->has_storm_pps) {
-        nsw_port_set_storm_limit(port, set->storm_pps);
+        nsw_port_set_storm_limit(port, set->storm_pps, now);
     }
     if (set->has_max_macs) {
         nsw_port_set_max_macs(port, set->max_macs);

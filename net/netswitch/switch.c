@@ -371,15 +371,15 @@ bool nsw_port_hairpin(const NswPort *port)
     return port->hairpin;
 }
 
-void nsw_port_set_shaper(NswPort *port, uint64_t rate, uint64_t burst)
+void nsw_port_set_shaper(NswPort *port, uint64_t rate, uint64_t burst,
+                         int64_t now_ns)
 {
     g_assert(!rate || (rate >= 8 && rate <= NSW_RATE_MAX));
     port->shaper_bps = rate;
-    nsw_tb_init(&port->shaper, DIV_ROUND_UP(rate, 8), burst, port->sw->now_ns);
-    if (!rate) {
-        shaper_forget(port);
-        nsw_port_writable(port, port->sw->now_ns);
-    }
+    nsw_tb_init(&port->shaper, DIV_ROUND_UP(rate, 8), burst, now_ns);
+    /* What waits goes by the new rate, not the old rate's deadline */
+    shaper_forget(port);
+    nsw_port_writable(port, now_ns);
 }
 
 void nsw_port_get_shaper(const NswPort *port, uint64_t *rate, uint64_t *burst)
@@ -388,12 +388,12 @@ void nsw_port_get_shaper(const NswPort *port, uint64_t *rate, uint64_t *burst)
     *burst = port->shaper.burst;
 }
 
-void nsw_port_set_policer(NswPort *port, uint64_t rate, uint64_t burst)
+void nsw_port_set_policer(NswPort *port, uint64_t rate, uint64_t burst,
+                          int64_t now_ns)
 {
     g_assert(!rate || (rate >= 8 && rate <= NSW_RATE_MAX));
     port->policer_bps = rate;
-    nsw_tb_init(&port->policer, DIV_ROUND_UP(rate, 8), burst,
-                port->sw->now_ns);
+    nsw_tb_init(&port->policer, DIV_ROUND_UP(rate, 8), burst, now_ns);
 }
 
 void nsw_port_get_policer(const NswPort *port, uint64_t *rate,
@@ -403,11 +403,11 @@ void nsw_port_get_policer(const NswPort *port, uint64_t *rate,
     *burst = port->policer.burst;
 }
 
-void nsw_port_set_storm_limit(NswPort *port, uint64_t pps)
+void nsw_port_set_storm_limit(NswPort *port, uint64_t pps, int64_t now_ns)
 {
     g_assert(pps <= NSW_STORM_MAX_PPS);
     /* a second's worth at once, so that a burst of ARP is not cut short */
-    nsw_tb_init(&port->storm, pps, pps, port->sw->now_ns);
+    nsw_tb_init(&port->storm, pps, pps, now_ns);
 }
 
 uint64_t nsw_port_storm_limit(const NswPort *port)

@@ -26,7 +26,6 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types-net.h"
-#include "qapi/qapi-commands-net.h"
 #include "qapi/qapi-events-netswitch.h"
 #include "qemu/main-loop.h"
 #include "qemu/error-report.h"
@@ -52,8 +51,12 @@ static bool swport_can_transmit(NswPort *port, void *opaque)
 {
     SwPort *s = opaque;
 
-    /* false also while the VM is stopped: frames must not pile up then */
-    return s->nc.peer && qemu_can_send_packet(&s->nc);
+    /*
+     * false also while the VM is stopped: frames wait in the queue.  A
+     * port with nothing connected says yes, and swport_transmit() drops
+     * the frame (tx-error): nothing would ever drain a queue for it.
+     */
+    return !s->nc.peer || qemu_can_send_packet(&s->nc);
 }
 
 static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
@@ -79,13 +82,15 @@ static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
 
 /*
  * Loop protection took the port down in the switch: take the netdev's link
- * down as set_link would, so that the monitor and the device see it too,
- * and tell the management layer.
+ * down as set_link does, so that the monitor and a device on the port see
+ * it too, and tell the management layer.  Not qmp_set_link() itself: a
+ * port netdev_del'd while its device lives on is no longer found by name.
  */
 static void swport_loop_detected(NswPort *port, const uint8_t *mac,
                                  void *opaque)
 {
     SwPort *s = opaque;
+    NetClientState *peer = s->nc.peer;
     const char *id = object_get_canonical_path_component(OBJECT(s->sw));
     g_autofree char *macstr = g_strdup_printf(
         "%02x:%02x:%02x:%02x:%02x:%02x",
@@ -95,7 +100,13 @@ static void swport_loop_detected(NswPort *port, const uint8_t *mac,
                 "a loop between switches? (set_link %s on to resume)",
                 id, s->nc.name, macstr, s->nc.name);
     qapi_event_send_netswitch_loop_detected(id, s->nc.name, macstr);
-    qmp_set_link(s->nc.name, false, &error_abort);
+    s->nc.link_down = 1;
+    if (peer && peer->info->type == NET_CLIENT_DRIVER_NIC) {
+        peer->link_down = 1;
+    }
+    if (peer && peer->info->link_status_changed) {
+        peer->info->link_status_changed(peer);
+    }
 }
 
 static const NswPortOps swport_ops = {

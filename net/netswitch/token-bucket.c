@@ -24,8 +24,9 @@ void nsw_tb_init(NswTokenBucket *tb, uint64_t rate, uint64_t burst,
 {
     g_assert(rate <= NSW_TB_MAX_RATE);
     g_assert(!rate || (burst >= 1 && burst <= NSW_TB_MAX_BURST));
+    g_assert(burst <= NSW_TB_MAX_BURST);
     tb->rate = rate;
-    tb->burst = rate ? burst : 0;
+    tb->burst = burst;
     tb->tokens = tb_capacity(tb);
     tb->last_ns = now_ns;
 }
@@ -37,7 +38,9 @@ static void tb_refill(NswTokenBucket *tb, int64_t now_ns)
     int64_t elapsed = now_ns - tb->last_ns;
 
     if (elapsed <= 0) {
-        return;     /* the clock did not move (or went back): nothing earned */
+        /* nothing earned; a clock that went back restarts from here */
+        tb->last_ns = now_ns;
+        return;
     }
     tb->last_ns = now_ns;
     /* Compare before multiplying: elapsed * rate may not fit in 64 bits */
@@ -50,8 +53,6 @@ static void tb_refill(NswTokenBucket *tb, int64_t now_ns)
 
 bool nsw_tb_take(NswTokenBucket *tb, uint64_t units, int64_t now_ns)
 {
-    int64_t cap = tb_capacity(tb);
-
     if (!tb->rate) {
         return true;
     }
@@ -60,12 +61,13 @@ bool nsw_tb_take(NswTokenBucket *tb, uint64_t units, int64_t now_ns)
         return false;
     }
     /*
-     * A full bucket passes a unit larger than the burst too; the debt it
-     * leaves is at most one more burst, so the long-run rate still holds
-     * for units up to twice the burst.
+     * A full bucket passes a take larger than the burst too, and owes the
+     * rest: the refill pays it back before anything else goes, so the
+     * long-run rate holds whatever the burst.  Takes are bounded so that
+     * the debt fits (NSW_TB_MAX_BURST units of 10^9 each).
      */
-    tb->tokens = MAX(tb->tokens - (int64_t)MIN(units, 2 * tb->burst) *
-                     NS_PER_UNIT, -cap);
+    g_assert(units <= NSW_TB_MAX_BURST);
+    tb->tokens -= (int64_t)units * NS_PER_UNIT;
     return true;
 }
 

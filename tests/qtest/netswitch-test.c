@@ -991,7 +991,8 @@ static void test_queue_limits(void)
 static void test_self_loop_refused(void)
 {
     Switch s;
-    QDict *resp;
+    QDict *resp, *q0;
+    uint8_t f[64];
 
     switch_start(&s, NULL, 1, NULL);
     qtest_qmp_assert_success(s.qts, "{'execute': 'netdev_add', 'arguments':"
@@ -1004,6 +1005,15 @@ static void test_self_loop_refused(void)
     g_assert(strstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
                     "same netswitch"));
     qobject_unref(resp);
+
+    /* q0 has nothing connected: what is for it is dropped, not queued */
+    make_frame(f, MAC_BCAST, MAC_A, sizeof(f));
+    inject(&s, 0, f, sizeof(f));
+    q0 = port_info(&s, "q0");
+    g_assert_cmpuint(qdict_get_int(qdict_get_qdict(q0, "drops"), "tx-error"),
+                     ==, 1);
+    g_assert_cmpuint(qdict_get_int(q0, "queue-len"), ==, 0);
+    qobject_unref(q0);
 
     /* a port of another switch is a cable between two switches: fine */
     qtest_qmp_assert_success(s.qts, "{'execute': 'object-add', 'arguments':"

@@ -1379,6 +1379,7 @@ static void test_tb_rate_and_burst(void)
         { 125000000, 100000, 64 },      /* 1 Gbit/s of small ones */
         { 1000, 1000, 1 },              /* 1000 frames per second */
         { 100, 5000, 1514 },            /* slower than one frame a second */
+        { 1000, 1, 1500 },              /* frames far larger than the burst */
     };
     unsigned int i;
 
@@ -1455,7 +1456,7 @@ static void test_shaper(void)
     uint64_t sent, expected = 1000000 / 8 * 10 + 10000;
     unsigned int i;
 
-    nsw_port_set_shaper(ts->ports[1].port, 1000000, 10000);    /* 1 Mbit/s */
+    nsw_port_set_shaper(ts->ports[1].port, 1000000, 10000, ts->now_ns);    /* 1 Mbit/s */
     nsw_port_set_queue_limits(ts->ports[1].port, 100000, 100 * MiB);
     for (i = 0; i < 3000; i++) {
         ts_send(ts, 0, &big);
@@ -1473,11 +1474,45 @@ static void test_shaper(void)
     assert_accounted(ts);
 
     /* Turning the shaper off sends the rest at once */
-    nsw_port_set_shaper(ts->ports[1].port, 0, 0);
+    nsw_port_set_shaper(ts->ports[1].port, 0, 0, ts->now_ns);
     g_assert_cmpuint(nsw_port_queue_len(ts->ports[1].port), ==, 0);
     g_assert_cmpuint(stats(ts, 1)->tx_packets, ==, 3000);
     g_assert_cmpint(nsw_switch_next_timer(ts->sw), ==, INT64_MAX);
     ts_free(ts);
+}
+
+/* A new rate applies to what already waits, not just to later frames. */
+static void test_shaper_rate_change(void)
+{
+    Frame f;
+    TestSwitch *ts = flow_switch(&f);
+    int64_t slow_deadline;
+
+    nsw_port_set_shaper(ts->ports[1].port, 8, 60, ts->now_ns);  /* 1 B/s */
+    ts_send(ts, 0, &f);
+    ts_send(ts, 0, &f);
+    g_assert_cmpuint(ts->ports[1].rx->len, ==, 1);
+    slow_deadline = nsw_switch_next_timer(ts->sw);
+    g_assert_cmpint(slow_deadline, ==, ts->now_ns + 60 * SEC);
+
+    /* 8 Mbit/s: the second frame could go at once, and does */
+    nsw_port_set_shaper(ts->ports[1].port, 8000000, 60, ts->now_ns);
+    g_assert_cmpuint(ts->ports[1].rx->len, ==, 2);
+    g_assert_cmpint(nsw_switch_next_timer(ts->sw), ==, INT64_MAX);
+    assert_accounted(ts);
+    ts_free(ts);
+}
+
+/* A clock that goes back (a snapshot loaded) does not stall a bucket. */
+static void test_tb_clock_back(void)
+{
+    NswTokenBucket tb;
+
+    nsw_tb_init(&tb, 1000, 10, 100 * SEC);
+    g_assert_true(nsw_tb_take(&tb, 10, 100 * SEC));
+    /* back to 1 s: from there, 10 ms earn 10 units as usual */
+    g_assert_false(nsw_tb_take(&tb, 10, 1 * SEC));
+    g_assert_true(nsw_tb_take(&tb, 10, 1 * SEC + 10 * 1000000));
 }
 
 /* A shaped port that goes down stops waiting for its timer. */
@@ -1486,7 +1521,7 @@ static void test_shaper_link_down(void)
     Frame f;
     TestSwitch *ts = flow_switch(&f);
 
-    nsw_port_set_shaper(ts->ports[1].port, 8000, 60);
+    nsw_port_set_shaper(ts->ports[1].port, 8000, 60, ts->now_ns);
     ts_send(ts, 0, &f);
     ts_send(ts, 0, &f);
     g_assert_cmpint(nsw_switch_next_timer(ts->sw), <, INT64_MAX);
@@ -1504,7 +1539,7 @@ static void test_policer(void)
     TestSwitch *ts = flow_switch(&f);
     unsigned int i;
 
-    nsw_port_set_policer(ts->ports[0].port, 8000 * 8, 600);  /* 8000 B/s */
+    nsw_port_set_policer(ts->ports[0].port, 8000 * 8, 600, ts->now_ns);  /* 8000 B/s */
     for (i = 0; i < 20; i++) {
         ts_send(ts, 0, &f);
     }
@@ -1518,7 +1553,7 @@ static void test_policer(void)
     g_assert_cmpuint(ts->ports[1].rx->len, ==, 20);      /* full again */
     g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_POLICED], ==, 100);
     assert_accounted(ts);
-    nsw_port_set_policer(ts->ports[0].port, 0, 0);
+    nsw_port_set_policer(ts->ports[0].port, 0, 0, ts->now_ns);
     ts_send(ts, 0, &f);
     g_assert_cmpuint(ts->ports[1].rx->len, ==, 21);
     ts_free(ts);
@@ -1533,7 +1568,7 @@ static void test_storm_control(void)
     Frame unknown = make_frame(MAC(9), MAC(1), 60);
     unsigned int i;
 
-    nsw_port_set_storm_limit(ts->ports[0].port, 5);
+    nsw_port_set_storm_limit(ts->ports[0].port, 5, ts->now_ns);
     for (i = 0; i < 4; i++) {
         ts_send(ts, 0, &b);
         ts_send(ts, 0, &unknown);
@@ -1557,7 +1592,7 @@ static void test_storm_control_vlan(void)
     TestSwitch *ts = vlan_switch(4);
     Frame b = make_frame(BCAST, MAC(1), 60);
 
-    nsw_port_set_storm_limit(ts->ports[0].port, 1);
+    nsw_port_set_storm_limit(ts->ports[0].port, 1, ts->now_ns);
     ts_send(ts, 0, &b);
     ts_send(ts, 0, &b);
     assert_rx(ts, 1, &b, 1);
@@ -1863,6 +1898,9 @@ int main(int argc, char **argv)
     g_test_add_func("/netswitch/policy/shaper", test_shaper);
     g_test_add_func("/netswitch/policy/shaper-link-down",
                     test_shaper_link_down);
+    g_test_add_func("/netswitch/policy/shaper-rate-change",
+                    test_shaper_rate_change);
+    g_test_add_func("/netswitch/token-bucket/clock-back", test_tb_clock_back);
     g_test_add_func("/netswitch/policy/policer", test_policer);
     g_test_add_func("/netswitch/policy/storm-control", test_storm_control);
     g_test_add_func("/netswitch/policy/storm-control-vlan",

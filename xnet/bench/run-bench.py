@@ -30,6 +30,8 @@ E2E = os.path.join(ROOT, 'xnet', 'guest', 'e2e.py')
 BUILDS = {
     'ours': (os.path.join(ROOT, 'build', 'obj'), []),
     'upstream': (os.path.join(ROOT, 'build', 'pristine', 'obj'), ['--direct']),
+    # our build with the NIC straight on slirp: what the switch costs
+    'ours-direct': (os.path.join(ROOT, 'build', 'obj'), ['--direct']),
 }
 # (result key, field, label, higher is better)
 METRICS = [
@@ -84,19 +86,19 @@ def fmt(v):
     return '-' if v is None else ('%.3g' % v if v < 100 else '%.0f' % v)
 
 
-def guest_table(nics, runs, iperf_time):
-    samples = {(n, b): [] for n in nics for b in BUILDS}
+def guest_table(nics, runs, iperf_time, builds=('ours', 'upstream')):
+    samples = {(n, b): [] for n in nics for b in builds}
     for i in range(runs):
         for nic in nics:
-            for build in BUILDS:      # interleaved: ours, upstream, ours ...
+            for build in builds:      # interleaved: ours, upstream, ours ...
                 print('bench: run %d/%d %s %s' % (i + 1, runs, nic, build),
                       flush=True)
                 samples[(nic, build)].append(guest_run(build, nic, iperf_time))
     rows = []
     for nic in nics:
         for key, field, label, _ in METRICS:
-            ours = median(value(r, key, field) for r in samples[(nic, 'ours')])
-            up = median(value(r, key, field) for r in samples[(nic, 'upstream')])
+            ours = median(value(r, key, field) for r in samples[(nic, builds[0])])
+            up = median(value(r, key, field) for r in samples[(nic, builds[1])])
             ratio = ours / up if ours is not None and up else None
             rows.append([nic, label, fmt(ours), fmt(up),
                          '-' if ratio is None else '%.2fx' % ratio])
@@ -160,6 +162,10 @@ def main():
     ap.add_argument('--nics', default='lan9118,smc91c111,virtio-legacy,virtio-legacy-pci')
     ap.add_argument('--iperf-time', type=int, default=10)
     ap.add_argument('--no-guests', action='store_true')
+    ap.add_argument('--switch-cost', action='store_true',
+                    help='compare our NICs behind the netswitch with the same '
+                    'NICs straight on slirp (our build both times) instead '
+                    'of with upstream')
     ap.add_argument('--shape', type=int, default=10000000,
                     help='also run the lan9118 shaped to this many bit/s '
                     '(0: not)')
@@ -168,15 +174,16 @@ def main():
 
     parts = ['Measured %s on %s.' % (datetime.date.today().isoformat(), machine()), '']
     if not args.no_guests:
+        builds = ('ours', 'ours-direct' if args.switch_cost else 'upstream')
         rows, samples = guest_table(args.nics.split(','), args.runs,
-                                    args.iperf_time)
+                                    args.iperf_time, builds)
         with open(os.path.join(OUT, 'guest-samples.json'), 'w') as f:
             json.dump({'%s/%s' % k: v for k, v in samples.items()}, f, indent=1)
         parts += ['Guests (TCG; Debian 6.1 kernels: armmp on arm, amd64 on '
                   'q35 for virtio-legacy-pci; slirp; median of %d runs, '
                   'iperf3 %d s per direction):' % (args.runs, args.iperf_time), '',
-                  rst_table(['NIC', 'metric', 'ours', 'upstream', 'ours/upstream'],
-                            rows), '']
+                  rst_table(['NIC', 'metric', builds[0], builds[1],
+                             '%s/%s' % builds], rows), '']
     if not args.no_guests and args.shape:
         parts += ['Shaping: the lan9118 behind a netswitch whose guest port '
                   'and uplink are shaped to %g Mbit/s (rate=%d), median of %d '

@@ -316,8 +316,9 @@ typedef struct NswPortOps {
     /* May the switch transmit now?  NULL: always. */
     bool (*can_transmit)(NswPort *port, void *opaque);
     /*
-     * Send @pkt out of the port: return > 0 when sent, 0 when busy (the
-     * frame stays queued until nsw_port_writable()), < 0 when dropped.
+     * Send @pkt out of the port, always right after can_transmit said
+     * yes: return > 0 when sent, 0 when busy (the frame stays queued
+     * until nsw_port_writable()), < 0 when dropped.
      * @pkt is only valid during the call; to keep it, take a reference
      * with nsw_packet_ref() and keep what that returns.
      */

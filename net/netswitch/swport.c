@@ -65,11 +65,9 @@ static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
     const uint8_t *data = nsw_packet_data(pkt);
     size_t len = nsw_packet_len(pkt);
 
+    /* the core asked swport_can_transmit() just before: no need again */
     if (!s->nc.peer) {
         return -1;
-    }
-    if (!qemu_can_send_packet(&s->nc)) {
-        return 0;
     }
     if (s->capture) {
         nsw_pcap_write(s->capture, data, len);

@@ -71,11 +71,14 @@ else
 	    --runs $(RUNS_MAX)
 endif
 
-# make check's suite against the sanitized emulators of build/fuzz/obj
+# make check's suite against the sanitized emulators of build/fuzz/obj, then
+# every kept fuzz input (xnet/fuzz/corpus) once, as a regression test
 check-sanitize:
 	@./configure --fuzz --reuse
-	@ninja -C $(FUZZ_OBJ) -j$(JOBS) qemu-system-arm qemu-system-x86_64
+	@ninja -C $(FUZZ_OBJ) -j$(JOBS) qemu-system-arm qemu-system-x86_64 \
+	    qemu-fuzz-arm qemu-fuzz-x86_64
 	@python3 xnet/run-tests.py --build $(FUZZ_OBJ) --sanitized
+	@python3 xnet/fuzz/run-fuzz.py replay
 
 # Objects only: the extracted source and the downloads stay.
 clean:

@@ -10,11 +10,16 @@
 #   run-fuzz.py run TARGET [--seconds N] [--runs N]
 #   run-fuzz.py trace TARGET INPUT     print INPUT as a qtest command trace
 #   run-fuzz.py table                  the results as an rST table
+#   run-fuzz.py keep TARGET...         minimize the corpus into the tree
+#   run-fuzz.py replay [TARGET...]     run every kept input once (no fuzzing)
 #
 # A run starts from build/fuzz/corpus/TARGET, seeded from the small corpus in
-# xnet/fuzz/seeds/TARGET; inputs that crash land in build/fuzz/crashes/TARGET
-# and the run's figures in build/fuzz/results/TARGET.json.  Everything runs
-# in a private network namespace, like the guest tests.
+# xnet/fuzz/seeds/TARGET and the kept corpus xnet/fuzz/corpus/TARGET.tar.xz,
+# so that a campaign goes on where the last piece stopped, on any checkout.
+# Inputs that crash land in build/fuzz/crashes/TARGET, the run's figures in
+# build/fuzz/results/TARGET.json and, one line per run, in
+# build/fuzz/results/TARGET.runs.jsonl.  Everything runs in a private
+# network namespace, like the guest tests.
 
 import argparse
 import configparser
@@ -25,6 +30,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'xnet', 'guest'))
@@ -33,6 +40,7 @@ from e2e import enter_private_netns  # noqa: E402  (the network rule)
 FUZZ = os.path.join(ROOT, 'build', 'fuzz')
 OBJ = os.path.join(FUZZ, 'obj')
 SEEDS = os.path.join(ROOT, 'xnet', 'fuzz', 'seeds')
+KEPT = os.path.join(ROOT, 'xnet', 'fuzz', 'corpus')
 CRASH_PREFIXES = ('crash-', 'leak-', 'timeout-', 'oom-')
 
 # The sanitizers stop at the first error and say where; leaks in QEMU's
@@ -85,6 +93,26 @@ def fuzzer_binary(t):
     return exe
 
 
+def kept_corpus(name):
+    return os.path.join(KEPT, name + '.tar.xz')
+
+
+def unpack_kept(name, corpus):
+    """Add the kept corpus's inputs to @corpus; returns how many it has."""
+    path = kept_corpus(name)
+    if not os.path.exists(path):
+        return 0
+    with tarfile.open(path) as tar:
+        members = [m for m in tar.getmembers()
+                   if m.isfile() and '/' not in m.name and not m.name.startswith('.')]
+        for m in members:
+            dst = os.path.join(corpus, m.name)
+            if not os.path.exists(dst):
+                with open(dst, 'wb') as f:
+                    f.write(tar.extractfile(m).read())
+    return len(members)
+
+
 def seed_corpus(name, corpus):
     os.makedirs(corpus, exist_ok=True)
     seeds = os.path.join(SEEDS, name)
@@ -93,6 +121,7 @@ def seed_corpus(name, corpus):
             dst = os.path.join(corpus, f)
             if not os.path.exists(dst):
                 shutil.copy(os.path.join(seeds, f), dst)
+    unpack_kept(name, corpus)
 
 
 def crashes(crash_dir):
@@ -164,6 +193,9 @@ def cmd_run(args):
     }
     with open(os.path.join(FUZZ, 'results', args.target + '.json'), 'w') as f:
         json.dump(result, f, indent=1)
+    result['commit'] = source_commit()
+    with open(os.path.join(FUZZ, 'results', args.target + '.runs.jsonl'), 'a') as f:
+        f.write(json.dumps(result) + '\n')
     print('run-fuzz: %(target)s: %(executions)d executions in %(seconds)d s '
           '(%(exec_per_sec)d/s), %(edges)d edges, corpus %(corpus)d' % result)
     if new or rc != 0:
@@ -172,6 +204,79 @@ def cmd_run(args):
                os.path.relpath(log, ROOT)))
         return 1
     return 0
+
+
+def source_commit():
+    """The commit the fuzzed code is, with '+' when the tree had changes."""
+    def git(*a):
+        return subprocess.run(['git', '-C', ROOT] + list(a), capture_output=True,
+                              text=True).stdout.strip()
+    head = git('rev-parse', '--short', 'HEAD') or '?'
+    return head + ('+' if git('status', '--porcelain', '--untracked-files=no') else '')
+
+
+def cmd_keep(args):
+    """Minimize build/fuzz/corpus/TARGET (libFuzzer -merge=1) into the tree."""
+    enter_private_netns()
+    for name in args.targets:
+        t = target(name)
+        corpus = os.path.join(FUZZ, 'corpus', name)
+        if not os.path.isdir(corpus):
+            sys.exit('run-fuzz: no corpus for %s: run it first' % name)
+        with tempfile.TemporaryDirectory(dir=FUZZ) as merged:
+            log = os.path.join(FUZZ, 'logs', name + '.merge.log')
+            with open(log, 'w') as f:
+                rc = subprocess.run([fuzzer_binary(t), '--fuzz-target=generic-fuzz',
+                                     '-merge=1', merged, corpus], env=fuzzer_env(t),
+                                    stdout=f, stderr=subprocess.STDOUT,
+                                    cwd=FUZZ).returncode
+            if rc != 0:
+                sys.exit('run-fuzz: merging %s failed (see %s)' % (name, log))
+            files = sorted(os.listdir(merged))
+            os.makedirs(KEPT, exist_ok=True)
+            with tarfile.open(kept_corpus(name), 'w:xz') as tar:
+                for fn in files:
+                    tar.add(os.path.join(merged, fn), arcname=fn,
+                            filter=reproducible)
+        print('run-fuzz: %s: %d inputs of %d kept in %s' %
+              (name, len(files), len(os.listdir(corpus)),
+               os.path.relpath(kept_corpus(name), ROOT)))
+    return 0
+
+
+def reproducible(info):
+    info.uid = info.gid = 0
+    info.uname = info.gname = ''
+    info.mtime = 0
+    info.mode = 0o644
+    return info
+
+
+def cmd_replay(args):
+    """Run every kept input once under the sanitizers; no new fuzzing."""
+    names = args.targets or [n for n in targets() if os.path.exists(kept_corpus(n))]
+    if os.environ.get('XNET_IN_NETNS') != '1':
+        for name in names:
+            ensure_firmware(target(name))   # apt needs the network
+    enter_private_netns()
+    failed = 0
+    for name in names:
+        t = target(name)
+        with tempfile.TemporaryDirectory(dir=FUZZ) as corpus:
+            n = unpack_kept(name, corpus)
+            log = os.path.join(FUZZ, 'logs', name + '.replay.log')
+            os.makedirs(os.path.dirname(log), exist_ok=True)
+            with open(log, 'w') as f:
+                rc = subprocess.run([fuzzer_binary(t), '--fuzz-target=generic-fuzz',
+                                     '-runs=0', '-timeout=%d' % args.timeout,
+                                     '-artifact_prefix=%s/' % corpus, corpus],
+                                    env=fuzzer_env(t), stdout=f,
+                                    stderr=subprocess.STDOUT, cwd=FUZZ).returncode
+        verdict = 'ok' if rc == 0 else 'FAILED (exit code %d, see %s)' % (
+            rc, os.path.relpath(log, ROOT))
+        print('run-fuzz: replay %s: %d inputs: %s' % (name, n, verdict), flush=True)
+        failed += rc != 0
+    return 1 if failed else 0
 
 
 def cmd_trace(args):
@@ -236,12 +341,18 @@ def main():
     tr.add_argument('target')
     tr.add_argument('input')
     sub.add_parser('table')
+    keep = sub.add_parser('keep')
+    keep.add_argument('targets', nargs='+')
+    replay = sub.add_parser('replay')
+    replay.add_argument('targets', nargs='*')
+    replay.add_argument('--timeout', type=int, default=10)
     args = ap.parse_args()
     if args.cmd == 'list':
         for name, t in targets().items():
             print('%-24s qemu-fuzz-%s  objects: %s' % (name, t['arch'], t['objects']))
         return 0
-    return {'run': cmd_run, 'trace': cmd_trace, 'table': cmd_table}[args.cmd](args)
+    return {'run': cmd_run, 'trace': cmd_trace, 'table': cmd_table,
+            'keep': cmd_keep, 'replay': cmd_replay}[args.cmd](args)
 
 
 if __name__ == '__main__':

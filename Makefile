@@ -14,7 +14,10 @@
 #                 in build/fuzz/obj, beside the normal build
 #   make fuzz-run TARGET=name [SECONDS=n]  fuzz one target of
 #                 xnet/fuzz/targets.conf (make fuzz-run alone lists them)
-#   make check-sanitize  the whole make check under ASan and UBSan
+#   make check-sanitize  the whole make check under ASan and UBSan, then
+#                 every kept fuzz input once
+#   make soak     30 minutes of guest traffic per NIC with QEMU's memory
+#                 sampled (SOAK_ARGS="--minutes 5 --sanitized": sanitized)
 #
 # ./configure --help lists the options; see docs/devel/fork.rst.
 
@@ -29,7 +32,7 @@ export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
 .PHONY: all check demo demo-pair bench pristine clean distclean help \
-	fuzz fuzz-run check-sanitize
+	fuzz fuzz-run check-sanitize soak
 
 # The emulators only: upstream's own tests are built when something runs them.
 all:
@@ -55,6 +58,12 @@ pristine:
 RUNS ?= 3
 bench: all pristine
 	@python3 xnet/bench/run-bench.py --runs $(RUNS) $(BENCH_ARGS)
+
+# A long guest run with QEMU's memory sampled (docs/devel/benchmarks.rst);
+# SOAK_ARGS="--minutes 5 --sanitized" is its sanitized variant.
+SOAK_ARGS ?=
+soak: all
+	@python3 xnet/guest/soak.py $(SOAK_ARGS)
 
 # The instrumented build: clang with libFuzzer, ASan and UBSan, our tree.
 fuzz:

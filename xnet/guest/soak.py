@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+#
+# qemu-xnet soak run: a guest behind the netswitch moves traffic of every
+# kind for a long while (the guest's "soak" step: iperf3 both ways in turn,
+# a wget loop and a ping beside them) while QEMU's resident memory is
+# sampled.  Reports, per NIC, the memory growth after warm-up, the guest's
+# and the switch's drops, and writes the memory curve as an SVG.
+#
+# Copyright (c) 2026 The qemu-xnet authors
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+#   soak.py [--nics lan9118,virtio-legacy] [--minutes 30] [--sanitized]
+#
+# 'make soak' runs it (SOAK_ARGS passes options); not part of make check.
+# Like every guest run it lives in a private network namespace.
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e  # noqa: E402
+
+OUT = os.path.join(e2e.ROOT, 'build', 'soak')
+IPERF_SECONDS = 20
+# Growth allowed after warm-up (the issue's bar)
+MAX_GROWTH_KIB = 1024
+
+
+def rss_kib(pid):
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+class GuestRun:
+    """One QEMU with its guest in the soak step; samples RSS meanwhile."""
+
+    def __init__(self, nic, qemu_dir, seconds, interval):
+        self.nic, self.seconds, self.interval = nic, seconds, interval
+        self.servers = e2e.Servers()
+        os.makedirs(OUT, exist_ok=True)
+        self.qmp = os.path.join(OUT, nic + '.qmp')
+        if os.path.exists(self.qmp):
+            os.unlink(self.qmp)
+        append = e2e.guest_append(nic, self.servers, ['ifconfig', 'dhcp', 'soak'],
+                                  IPERF_SECONDS, 'both')
+        append += ' xnet.soak=%d xnet.soak_iperf=%d' % (seconds, IPERF_SECONDS)
+        self.cmd = [a.replace(e2e.ROOT + '/', '') for a in
+                    e2e.qemu_command(nic, qemu_dir, append, qmp_path=self.qmp)]
+        self.log = os.path.join(OUT, nic + '.log')
+        self.samples = []       # (seconds since start, RSS KiB)
+        self.results = {}
+        self.lines = []
+
+    def run(self):
+        start = time.monotonic()
+        with open(self.log, 'w') as logf:
+            logf.write(' '.join(self.cmd) + '\n')
+            proc = subprocess.Popen(self.cmd, cwd=e2e.ROOT, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+            reader = threading.Thread(target=lambda: self.lines.extend(
+                e2e.iter_lines(proc.stdout, logf)), daemon=True)
+            reader.start()
+            try:
+                self._watch(proc, start)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+                reader.join(5)
+                self.servers.close()
+        report = next((l for l in self.lines if e2e.SANITIZER_REPORT.search(l)), None)
+        self.results['sanitizers'] = ('fail', {'why': report}) if report else ('ok', {})
+
+    def _watch(self, proc, start):
+        """Sample until the guest says done, or a deadline passes."""
+        deadline = start + 180 + self.seconds + 120
+        next_sample, seen = start, 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            now = time.monotonic()
+            if now >= next_sample:
+                rss = rss_kib(proc.pid)
+                if rss is not None:
+                    self.samples.append((now - start, rss))
+                next_sample += self.interval
+            while seen < len(self.lines):
+                m = re.match(r'.*XNET: (\S+) ?(ok|fail)?(.*)', self.lines[seen])
+                seen += 1
+                if not m:
+                    continue
+                name, verdict, rest = m.groups()
+                if verdict:
+                    self.results[name] = (verdict, e2e.parse_kv(rest))
+                if name == 'soak-progress':
+                    print('soak: %s %s' % (self.nic, rest.strip()), flush=True)
+                if name == 'done':
+                    drops = e2e.switch_drops(self.qmp)
+                    self.results['switch'] = ('ok' if drops is not None
+                                              else 'fail', drops or {})
+                    return
+            time.sleep(0.2)
+        self.results.setdefault('done', ('fail', {'why': 'timed out'}))
+
+    def growth_kib(self, warmup):
+        """RSS at the end less RSS at the end of warm-up (medians of 3)."""
+        after = [r for t, r in self.samples if t >= warmup]
+        if len(after) < 6:
+            return None
+        return statistics.median(after[-3:]) - statistics.median(after[:3])
+
+
+def svg_plot(runs, path, warmup):
+    """RSS (MiB) against time (min), one line per run, no dependencies."""
+    w, h, left, bottom = 640, 320, 60, 40
+    pts = [(t, r) for run in runs for t, r in run.samples]
+    if not pts:
+        return
+    tmax = max(t for t, _ in pts) or 1
+    lo = min(r for _, r in pts) / 1024
+    hi = max(r for _, r in pts) / 1024
+    lo, hi = lo - 1, hi + 1
+
+    def xy(t, r):
+        return (left + (w - left - 10) * t / tmax,
+                h - bottom - (h - bottom - 10) * (r / 1024 - lo) / (hi - lo))
+
+    colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd']
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+           'font-family="sans-serif" font-size="12">' % (w, h),
+           '<rect width="100%" height="100%" fill="white"/>',
+           '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' %
+           (left, h - bottom, w - 10, h - bottom),
+           '<line x1="%d" y1="10" x2="%d" y2="%d" stroke="black"/>' %
+           (left, left, h - bottom)]
+    wx, _ = xy(warmup, lo * 1024)
+    out.append('<line x1="%.1f" y1="10" x2="%.1f" y2="%d" stroke="#999" '
+               'stroke-dasharray="4 3"/>' % (wx, wx, h - bottom))
+    for i in range(5):
+        r = lo + (hi - lo) * i / 4
+        _, y = xy(0, r * 1024)
+        out.append('<text x="%d" y="%.1f" text-anchor="end">%.0f</text>' %
+                   (left - 5, y + 4, r))
+        t = tmax * i / 4
+        x, _ = xy(t, lo * 1024)
+        out.append('<text x="%.1f" y="%d" text-anchor="middle">%.0f</text>' %
+                   (x, h - bottom + 16, t / 60))
+    out.append('<text x="%d" y="%d" text-anchor="middle">minutes (dashed: '
+               'end of warm-up)</text>' % ((w + left) // 2, h - 5))
+    out.append('<text x="12" y="%d" transform="rotate(-90 12 %d)" '
+               'text-anchor="middle">QEMU RSS (MiB)</text>' % (h // 2, h // 2))
+    for i, run in enumerate(runs):
+        poly = ' '.join('%.1f,%.1f' % xy(t, r) for t, r in run.samples)
+        color = colors[i % len(colors)]
+        out.append('<polyline fill="none" stroke="%s" points="%s"/>' % (color, poly))
+        out.append('<text x="%d" y="%d" fill="%s">%s</text>' %
+                   (left + 10, 24 + 16 * i, color, run.nic))
+    out.append('</svg>')
+    with open(path, 'w') as f:
+        f.write('\n'.join(out) + '\n')
+
+
+def verdicts(run, warmup):
+    """(name, ok?, text) rows for one run."""
+    growth = run.growth_kib(warmup)
+    soak = run.results.get('soak', ('fail', {'why': 'not reached'}))
+    counters = run.results.get('counters', ('fail', {}))[1]
+    switch = run.results.get('switch', ('fail', {}))[1]
+    # queue-full drops would be counted, but this run does not oversubscribe
+    return [
+        ('soak', soak[0] == 'ok', ' '.join('%s=%s' % kv for kv in soak[1].items())),
+        ('rss growth after warm-up', growth is not None and growth < MAX_GROWTH_KIB,
+         'n/a' if growth is None else '%+d KiB (%d samples)' %
+         (growth, len(run.samples))),
+        ('guest drops', counters.get('drops') == '0', counters.get('drops', '?')),
+        ('switch drops', switch.get('drops') == 0, str(switch.get('drops', '?'))),
+        ('sanitizer reports', run.results['sanitizers'][0] == 'ok',
+         run.results['sanitizers'][1].get('why', 'none')),
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser(description='qemu-xnet soak run')
+    ap.add_argument('--nics', default='lan9118,virtio-legacy')
+    ap.add_argument('--minutes', type=float, default=30)
+    ap.add_argument('--warmup', type=float, default=5,
+                    help='minutes before memory growth is counted')
+    ap.add_argument('--interval', type=float, default=10,
+                    help='seconds between RSS samples')
+    ap.add_argument('--sanitized', action='store_true',
+                    help='the ASan/UBSan build of build/fuzz/obj')
+    ap.add_argument('--qemu-dir')
+    args = ap.parse_args()
+    qemu_dir = args.qemu_dir or os.path.join(
+        e2e.ROOT, 'build', 'fuzz' if args.sanitized else '', 'obj')
+    nics = args.nics.split(',')
+    for arch in sorted({e2e.ARCH[e2e.BOARDS[n][0]] for n in nics}):
+        e2e.build_image(arch)
+    e2e.enter_private_netns()
+    warmup = min(args.warmup, args.minutes / 2) * 60
+    runs, failed = [], 0
+    for nic in nics:
+        print('soak: %s for %g minutes (log: %s)' %
+              (nic, args.minutes, os.path.relpath(os.path.join(OUT, nic + '.log'),
+                                                  e2e.ROOT)), flush=True)
+        run = GuestRun(nic, qemu_dir, int(args.minutes * 60), args.interval)
+        run.run()
+        runs.append(run)
+        for name, ok, text in verdicts(run, warmup):
+            print('soak: %-10s %-26s %-4s %s' % (nic, name, 'ok' if ok else 'FAIL', text))
+            failed += not ok
+    svg = os.path.join(OUT, 'soak-rss.svg')
+    svg_plot(runs, svg, warmup)
+    print('soak: RSS plot in %s' % os.path.relpath(svg, e2e.ROOT))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -303,19 +303,30 @@ def cmd_trace(args):
     return subprocess.run([sys.executable, reorder, log]).returncode
 
 
+def campaign_total(name):
+    """Executions over every run recorded in TARGET.runs.jsonl."""
+    path = os.path.join(FUZZ, 'results', name + '.runs.jsonl')
+    if not os.path.exists(path):
+        return 0
+    with open(path) as f:
+        return sum(json.loads(line).get('executions', 0) for line in f if line.strip())
+
+
 def cmd_table(args):
     rows = []
     for name in targets():
         path = os.path.join(FUZZ, 'results', name + '.json')
         if not os.path.exists(path):
-            rows.append([name, '-', '-', '-', '-', '-', 'not run'])
+            rows.append([name, '-', '-', '-', '-', '-', '-', 'not run'])
             continue
         with open(path) as f:
             r = json.load(f)
         rows.append([name, r['date'], str(r['seconds']), str(r['executions']),
                      str(r['exec_per_sec']), str(r['edges']),
+                     str(campaign_total(name)),
                      ', '.join(r['new_crashes']) or 'none'])
-    head = ['target', 'date', 'seconds', 'executions', 'exec/s', 'edges', 'crashes']
+    head = ['target', 'date', 'seconds', 'executions', 'exec/s', 'edges',
+            'all runs', 'crashes']
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     line = '  '.join('=' * w for w in widths)
     print(line)

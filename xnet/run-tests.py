@@ -135,6 +135,15 @@ E2E = {
 }
 
 
+# The vxlan netdev against Linux's vxlan driver in two namespaces of its
+# own (xnet/vxlan-interop.py); no guest image needed.
+VXLAN_INTEROP = {
+    'name': 'vxlan/linux-interop',
+    'cmd': [sys.executable, os.path.join(ROOT, 'xnet', 'vxlan-interop.py')],
+    'timeout': 120,
+}
+
+
 def fetch_firmware(build):
     script = os.path.join(ROOT, 'xnet', 'fetch-firmware.sh')
     p = subprocess.run([script, build], capture_output=True, text=True)
@@ -178,6 +187,9 @@ def main():
         if args.sanitized:
             e2e['cmd'].append('--sanitized')
         tests.append(e2e)
+    if not args.only or any(o in VXLAN_INTEROP['name'] for o in args.only):
+        tests.append(dict(VXLAN_INTEROP,
+                          cmd=VXLAN_INTEROP['cmd'] + ['--qemu-dir', build]))
     logdir = os.path.join(build, 'xnet-testlogs')
     os.makedirs(logdir, exist_ok=True)
 

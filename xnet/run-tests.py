@@ -144,6 +144,16 @@ VXLAN_INTEROP = {
 }
 
 
+# Guests on two hosts and a Linux VTEP on a third, one VXLAN segment
+# (xnet/guest/vxlan-multihost.py, make demo-multihost); with the guests.
+VXLAN_MULTIHOST = {
+    'name': 'vxlan/multihost-guests',
+    'cmd': [sys.executable, os.path.join(ROOT, 'xnet', 'guest',
+                                         'vxlan-multihost.py'), '--tap'],
+    'timeout': 400,
+}
+
+
 def fetch_firmware(build):
     script = os.path.join(ROOT, 'xnet', 'fetch-firmware.sh')
     p = subprocess.run([script, build], capture_output=True, text=True)
@@ -187,6 +197,10 @@ def main():
         if args.sanitized:
             e2e['cmd'].append('--sanitized')
         tests.append(e2e)
+    if not args.no_guests and (
+            not args.only or any(o in VXLAN_MULTIHOST['name'] for o in args.only)):
+        tests.append(dict(VXLAN_MULTIHOST,
+                          cmd=VXLAN_MULTIHOST['cmd'] + ['--qemu-dir', build]))
     if not args.only or any(o in VXLAN_INTEROP['name'] for o in args.only):
         tests.append(dict(VXLAN_INTEROP,
                           cmd=VXLAN_INTEROP['cmd'] + ['--qemu-dir', build]))

@@ -154,6 +154,16 @@ VXLAN_MULTIHOST = {
 }
 
 
+# A netswitch uplink through -netdev tap into a Linux bridge
+# (xnet/guest/tap-uplink.py); with the guests.
+TAP_UPLINK = {
+    'name': 'tap/uplink-guest',
+    'cmd': [sys.executable, os.path.join(ROOT, 'xnet', 'guest',
+                                         'tap-uplink.py'), '--tap'],
+    'timeout': 240,
+}
+
+
 def fetch_firmware(build):
     script = os.path.join(ROOT, 'xnet', 'fetch-firmware.sh')
     p = subprocess.run([script, build], capture_output=True, text=True)
@@ -197,10 +207,10 @@ def main():
         if args.sanitized:
             e2e['cmd'].append('--sanitized')
         tests.append(e2e)
-    if not args.no_guests and (
-            not args.only or any(o in VXLAN_MULTIHOST['name'] for o in args.only)):
-        tests.append(dict(VXLAN_MULTIHOST,
-                          cmd=VXLAN_MULTIHOST['cmd'] + ['--qemu-dir', build]))
+    for extra in (VXLAN_MULTIHOST, TAP_UPLINK):
+        if not args.no_guests and (
+                not args.only or any(o in extra['name'] for o in args.only)):
+            tests.append(dict(extra, cmd=extra['cmd'] + ['--qemu-dir', build]))
     if not args.only or any(o in VXLAN_INTEROP['name'] for o in args.only):
         tests.append(dict(VXLAN_INTEROP,
                           cmd=VXLAN_INTEROP['cmd'] + ['--qemu-dir', build]))

@@ -50,7 +50,7 @@
 #include "net/net.h"
 #include "net/vxlan-fdb.h"
 #include "vxlan.h"
-#ifdef __linux__
+#ifdef CONFIG_LINUX
 #include <linux/filter.h>
 #endif
 
@@ -73,9 +73,8 @@
 typedef struct VxlanState {
     NetClientState nc;
     QTAILQ_ENTRY(VxlanState) next;
-    int fd;                     /* UDP, bound to local: receives; sends
-                                   when raw_fd < 0 */
-    int raw_fd;                 /* raw UDP for per-flow source ports */
+    int fd;                     /* UDP on local: receives (and sends) */
+    int raw_fd;                 /* sends, from per-flow ports; or -1 */
     bool read_poll;
     uint32_t vni;
     VxlanVtep local;
@@ -409,10 +408,12 @@ static void vxlan_learnt_endpoint(VxlanState *s, const VxlanVtep *from,
 static void vxlan_learn(VxlanState *s, const uint8_t *src_mac,
                         const struct sockaddr_storage *from)
 {
+    static const uint8_t zero_mac[6];
     VxlanVtep v, endpoint;
 
-    /* a multicast source is no station's address */
-    if ((src_mac[0] & 1) || !vtep_from_sockaddr(&v, from)) {
+    /* a multicast or all-zeros source is no station's address */
+    if ((src_mac[0] & 1) || !memcmp(src_mac, zero_mac, 6) ||
+        !vtep_from_sockaddr(&v, from)) {
         return;
     }
     vxlan_learnt_endpoint(s, &v, &endpoint);
@@ -541,7 +542,7 @@ static int vxlan_open_udp(const VxlanVtep *local, Error **errp)
  */
 static int vxlan_open_raw(const VxlanVtep *local)
 {
-#ifdef __linux__
+#ifdef CONFIG_LINUX
     struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
     struct sock_fprog prog = { .len = 1, .filter = &drop_all };
     struct sockaddr_storage ss;

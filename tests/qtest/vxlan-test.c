@@ -479,6 +479,15 @@ static void test_learning(void)
     g_autofree char *moved = NULL;
 
     vx_start(&v, AF_INET, NULL);
+    /* multicast and all-zeros sources are delivered, not learnt */
+    make_frame(f, MAC_A, MAC_BCAST, sizeof(f), 1);
+    send_remote(&v, 1, d, make_datagram(d, 0x08, VNI, f, sizeof(f)));
+    g_assert_cmpint(take_inner(&v, got, sizeof(got)), ==, sizeof(f));
+    make_frame(f, MAC_A, (const uint8_t[6]) { 0 }, sizeof(f), 1);
+    send_remote(&v, 1, d, make_datagram(d, 0x08, VNI, f, sizeof(f)));
+    g_assert_cmpint(take_inner(&v, got, sizeof(got)), ==, sizeof(f));
+    g_assert_cmpint(fdb_size(&v), ==, 0);
+
     make_frame(f, MAC_A, MAC_B, sizeof(f), 1);
     send_remote(&v, 1, d, make_datagram(d, 0x08, VNI, f, sizeof(f)));
     take_inner(&v, got, sizeof(got));

@@ -172,8 +172,9 @@ static void test_bound(void)
                     VXLAN_FDB_NEW);
     g_assert_cmpint(vxlan_fdb_learn(fdb, mac_c, &r1, 10 * SEC), ==,
                     VXLAN_FDB_NEW);
-    g_assert_cmpint(vxlan_fdb_learn(fdb, (uint8_t[6]){ 2, 0, 0, 0, 0, 0x77 },
-                                    &r1, 10 * SEC), ==, VXLAN_FDB_FULL);
+    mac[5] = 0x77;
+    g_assert_cmpint(vxlan_fdb_learn(fdb, mac, &r1, 10 * SEC), ==,
+                    VXLAN_FDB_FULL);
     g_assert_cmpuint(vxlan_fdb_count(fdb), ==, 4);
     vxlan_fdb_free(fdb);
 }

@@ -17,10 +17,11 @@
 #   on netswitch sw0,                                      on netswitch sw0,
 #   uplink vxlan to B and C                                uplink vxlan to A, B
 #
-# Guest A pings host B's Linux bridge address and serves iperf3; guest C
-# pings guest A and runs iperf3 against it.  Then the VTEPs' counters:
-# guest-to-guest unicast must have gone from QEMU to QEMU only, once
-# learnt (host B's vxlan device saw little of it), and broadcast must have
+# Guest A pings host B's Linux bridge address (tshark decodes a capture of
+# host B's wire: VXLAN, the VNI, the echo requests and replies inside) and
+# serves iperf3; guest C pings guest A and runs iperf3 against it.  Then
+# the VTEPs' counters: guest-to-guest unicast must have gone from QEMU to
+# QEMU only, once learnt (host B's vxlan device saw little of it), and broadcast must have
 # reached every VTEP (host B learnt both guests' MAC addresses).
 #
 # Network rule: every address is private to the namespaces made here.
@@ -40,6 +41,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
 two_guests = importlib.import_module('two-guests')
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+interop = importlib.import_module('vxlan-interop')   # Capture, vxlan_decode
 
 VNI = 42
 MTU = 1600
@@ -228,6 +231,8 @@ def main():
     try:
         setup_underlay(hosts)
         setup_linux_vtep(hosts['b'].pid)
+        # host B's wire: what guest A's ping to host B looks like there
+        capture = interop.Capture('ul-b')
         ga, gc = GUESTS['a'][0], GUESTS['c'][0]
         e2e.log('host A: booting guest A (%s)' % ga)
         guests['a'] = HostGuest('a', args.nic, args.qemu_dir, hosts['a'].pid,
@@ -239,6 +244,19 @@ def main():
         rep.check(bool(ping_b) and 'ping ok' in ping_b,
                   'guest A pings host B\'s Linux bridge %s across VXLAN'
                   % LINUX_BR, ping_b or 'no ping result')
+        pcap = os.path.join(tmp, 'ul-b.pcap')
+        capture.save(pcap)
+        rows = interop.vxlan_decode(pcap, 4)
+        mac_a = GUESTS['a'][1]
+        rep.check(rows and all(r['vni'] == VNI for r in rows) and
+                  any(r['src'] == mac_a and r['icmp'] == '8' for r in rows) and
+                  any(r['dst'] == mac_a and r['icmp'] == '0' for r in rows),
+                  'tshark on host B\'s wire: VXLAN, VNI %d, guest A\'s echo '
+                  'requests and host B\'s replies inside' % VNI,
+                  '%d datagrams, %d echo requests, %d replies' % (
+                      len(rows),
+                      sum(r['src'] == mac_a and r['icmp'] == '8' for r in rows),
+                      sum(r['dst'] == mac_a and r['icmp'] == '0' for r in rows)))
         served = guests['a'].wait_for(r'XNET: serve (ok|fail)', deadline)
         if not served or 'serve ok' not in served:
             rep.check(False, 'guest A serves iperf3', served or 'timed out')

@@ -21,8 +21,9 @@
 # host B's wire: VXLAN, the VNI, the echo requests and replies inside) and
 # serves iperf3; guest C pings guest A and runs iperf3 against it.  Then
 # the VTEPs' counters: guest-to-guest unicast must have gone from QEMU to
-# QEMU only, once learnt (host B's vxlan device saw little of it), and broadcast must have
-# reached every VTEP (host B learnt both guests' MAC addresses).
+# QEMU only, once learnt (host B's vxlan device saw little of it), and
+# broadcast must have reached every VTEP (host B learnt both guests' MAC
+# addresses).
 #
 # Network rule: every address is private to the namespaces made here.
 

@@ -32,6 +32,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -309,6 +310,7 @@ def main():
         for p in hosts.values():
             p.kill()
             p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
     if args.tap:
         print('1..%d' % rep.n)
     return 1 if rep.failed else 0

@@ -10,6 +10,8 @@
 #                 DHCP, ping, wget, iperf3 (NIC=lan9118|smc91c111|virtio|
 #                 virtio-legacy|virtio-legacy-pci|all)
 #   make demo-pair  two guests in two QEMUs, their netswitches linked by UDP
+#   make demo-multihost  two guests on two "hosts" and a Linux VTEP on a
+#                 third, one VXLAN segment: ping, iperf3, each VTEP's counters
 #   make fuzz     build QEMU's generic fuzzer (clang, libFuzzer, ASan, UBSan)
 #                 in build/fuzz/obj, beside the normal build
 #   make fuzz-run TARGET=name [SECONDS=n]  fuzz one target of
@@ -31,8 +33,8 @@ JOBS ?= $(shell nproc)
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all check demo demo-pair bench pristine clean distclean help \
-	fuzz fuzz-run check-sanitize soak
+.PHONY: all check demo demo-pair demo-multihost bench pristine clean \
+	distclean help fuzz fuzz-run check-sanitize soak
 
 # The emulators only: upstream's own tests are built when something runs them.
 all:
@@ -49,6 +51,9 @@ demo: all
 
 demo-pair: all
 	@python3 xnet/guest/two-guests.py --nic $(NIC)
+
+demo-multihost: all
+	@python3 xnet/guest/vxlan-multihost.py --nic $(NIC)
 
 # Upstream QEMU from the same source and flags, without our files and patches
 pristine:
@@ -97,4 +102,4 @@ distclean:
 	rm -rf build
 
 help:
-	@sed -n '2,19s/^# \{0,1\}//p' Makefile
+	@sed -n '2,24s/^# \{0,1\}//p' Makefile

@@ -135,6 +135,35 @@ E2E = {
 }
 
 
+# The vxlan netdev against Linux's vxlan driver in two namespaces of its
+# own (xnet/vxlan-interop.py); no guest image needed.
+VXLAN_INTEROP = {
+    'name': 'vxlan/linux-interop',
+    'cmd': [sys.executable, os.path.join(ROOT, 'xnet', 'vxlan-interop.py')],
+    'timeout': 120,
+}
+
+
+# Guests on two hosts and a Linux VTEP on a third, one VXLAN segment
+# (xnet/guest/vxlan-multihost.py, make demo-multihost); with the guests.
+VXLAN_MULTIHOST = {
+    'name': 'vxlan/multihost-guests',
+    'cmd': [sys.executable, os.path.join(ROOT, 'xnet', 'guest',
+                                         'vxlan-multihost.py'), '--tap'],
+    'timeout': 400,
+}
+
+
+# A netswitch uplink through -netdev tap into a Linux bridge
+# (xnet/guest/tap-uplink.py); with the guests.
+TAP_UPLINK = {
+    'name': 'tap/uplink-guest',
+    'cmd': [sys.executable, os.path.join(ROOT, 'xnet', 'guest',
+                                         'tap-uplink.py'), '--tap'],
+    'timeout': 240,
+}
+
+
 def fetch_firmware(build):
     script = os.path.join(ROOT, 'xnet', 'fetch-firmware.sh')
     p = subprocess.run([script, build], capture_output=True, text=True)
@@ -178,6 +207,13 @@ def main():
         if args.sanitized:
             e2e['cmd'].append('--sanitized')
         tests.append(e2e)
+    for extra in (VXLAN_MULTIHOST, TAP_UPLINK):
+        if not args.no_guests and (
+                not args.only or any(o in extra['name'] for o in args.only)):
+            tests.append(dict(extra, cmd=extra['cmd'] + ['--qemu-dir', build]))
+    if not args.only or any(o in VXLAN_INTEROP['name'] for o in args.only):
+        tests.append(dict(VXLAN_INTEROP,
+                          cmd=VXLAN_INTEROP['cmd'] + ['--qemu-dir', build]))
     logdir = os.path.join(build, 'xnet-testlogs')
     os.makedirs(logdir, exist_ok=True)
 

@@ -58,15 +58,21 @@ FRAME = (b'\xff' * 6 + b'\x02\x00\x00\x00\x00\x01' + b'\x08\x00' +
          bytes(range(46)))
 
 
-def lan9118():
+# A VXLAN datagram (RFC 7348: I flag, VNI 42) carrying FRAME: the LAN9118
+# sends it as a frame, the vxlan-decap target's dgram port turns that frame
+# into a UDP datagram for the vxlan netdev
+VXLAN_DATAGRAM = b'\x08\x00\x00\x00\x00\x00\x2a\x00' + FRAME
+
+
+def lan9118(frame=FRAME):
     mac_cr = (1 << 18) | (1 << 3) | (1 << 2)        # PRMS, TXEN, RXEN
     cmds = [write(0xa8, mac_cr), write(0xa4, 0x80000001),   # MAC_CR via CSR
             write(0x54, 0x111), write(0x5c, 0xffffffff),    # IRQ_CFG, INT_EN
             write(0x70, 0x2),                               # TX_CFG.TX_ON
-            write(0x20, (1 << 13) | (1 << 12) | len(FRAME)),  # cmd A: FS LS
-            write(0x20, (0x1234 << 16) | len(FRAME))]         # cmd B: tag
-    for i in range(0, len(FRAME), 4):
-        cmds.append(write(0x20, struct.unpack('<I', FRAME[i:i + 4])[0]))
+            write(0x20, (1 << 13) | (1 << 12) | len(frame)),  # cmd A: FS LS
+            write(0x20, (0x1234 << 16) | len(frame))]         # cmd B: tag
+    for i in range(0, len(frame), 4):
+        cmds.append(write(0x20, struct.unpack('<I', frame[i:i + 4])[0]))
     cmds += [read(0x48), read(0x7c), read(0x40)]            # TX/RX status
     cmds += [read(0x00)] * 16                               # the frame back
     cmds += [read(0x58), write(0x58, 0xffffffff), clock_step()]
@@ -136,6 +142,12 @@ def main():
         'virtio-net-legacy-pci': [virtio_pci()],
         'netswitch-hairpin': [lan9118()] + [
             seed([lan9118()] + virtio_mmio(b)) for b in range(1, 5)],
+        # a datagram of our VNI (decapsulated, back to the LAN9118), one of
+        # another VNI, and one without the I flag
+        'vxlan-decap': [lan9118(VXLAN_DATAGRAM),
+                        lan9118(VXLAN_DATAGRAM[:6] + b'\x2b' +
+                                VXLAN_DATAGRAM[7:]),
+                        lan9118(b'\x00' + VXLAN_DATAGRAM[1:])],
     }
     for target, inputs in seeds.items():
         d = os.path.join(SEEDS, target)

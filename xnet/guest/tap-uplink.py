@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+#
+# qemu-xnet: a netswitch uplink through -netdev tap into a Linux bridge
+# (--tap for make check).
+#
+# Copyright (c) 2026 The qemu-xnet authors
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# In a private network namespace: a Linux bridge br0 with 192.168.98.1/24
+# and a tap device tap0 in it; QEMU runs a guest (192.168.98.10) on a
+# netswitch whose uplink is '-netdev tap,ifname=tap0'.  The guest pings
+# the bridge's address, and the bridge must have learnt the guest's MAC
+# address on tap0.  This is the path from a netswitch to Linux bridges
+# and Open vSwitch on one host.
+#
+# Network rule: the namespace is made here and has nothing but loopback
+# before the script adds br0 and tap0.
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e  # noqa: E402
+import importlib  # noqa: E402
+two_guests = importlib.import_module('two-guests')
+
+BRIDGE_IP = '192.168.98.1'
+GUEST_IP = '192.168.98.10'
+GUEST_MAC = '52:54:00:98:00:0a'
+DEADLINE = 180
+
+
+def run(cmd):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+
+def enter_own_netns():
+    if os.environ.get('XNET_TAP_NETNS') != '1':
+        env = dict(os.environ, XNET_TAP_NETNS='1')
+        os.execvpe('unshare', ['unshare', '--net', '--', sys.executable] +
+                   sys.argv, env)
+    run(['ip', 'link', 'set', 'lo', 'up'])
+    links = run(['ip', '-o', 'link', 'show']).stdout
+    names = [line.split(': ')[1].split('@')[0] for line in links.splitlines()]
+    if names != ['lo']:
+        sys.exit('tap-uplink: refusing to run: interfaces %s' % names)
+
+
+class TapGuest(two_guests.Guest):
+    def __init__(self, nic, qemu_dir):
+        binary, machine, nic_args, xnic, console = e2e.BOARDS[nic]
+        nic_args = two_guests.with_mac(nic_args, GUEST_MAC)
+        g = os.path.join(e2e.GUEST, e2e.ARCH[binary])
+        self.cmd = ([os.path.join(qemu_dir, binary)] +
+                    [a.format(g=e2e.GUEST) for a in machine] +
+                    ['-kernel', g + '/vmlinuz', '-initrd', g + '/initrd.gz',
+                     '-append', ' '.join([
+                         'console=' + console, 'xnet.nic=' + xnic,
+                         'xnet.ip=%s/24' % GUEST_IP, 'xnet.peer=' + BRIDGE_IP,
+                         'xnet.ping=' + BRIDGE_IP,
+                         'xnet.steps=ifconfig,ping']),
+                     '-object', 'netswitch,id=sw0,policy=bridge',
+                     '-netdev', 'tap,id=t0,ifname=tap0,script=no,'
+                     'downscript=no',
+                     '-netdev', 'swport,id=up,switch=sw0,netdev=t0'] +
+                    nic_args +
+                    ['-display', 'none', '-monitor', 'none',
+                     '-serial', 'stdio', '-no-reboot'])
+        os.makedirs(e2e.LOGDIR, exist_ok=True)
+        self.logpath = os.path.join(e2e.LOGDIR, 'tap-uplink.log')
+        self.log = open(self.logpath, 'w')
+        self.lines = []
+        self.seen = 0
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        threading.Thread(target=self._read, daemon=True).start()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--nic', default='lan9118', choices=list(e2e.BOARDS))
+    ap.add_argument('--qemu-dir', default=os.path.join(e2e.ROOT, 'build', 'obj'))
+    ap.add_argument('--tap', action='store_true', help='TAP output')
+    args = ap.parse_args()
+    if '1' not in (os.environ.get('XNET_TAP_NETNS'),
+                   os.environ.get('XNET_IN_NETNS')):
+        e2e.build_image(e2e.ARCH[e2e.BOARDS[args.nic][0]])
+    enter_own_netns()
+    run(['ip', 'link', 'add', 'br0', 'type', 'bridge'])
+    run(['ip', 'addr', 'add', BRIDGE_IP + '/24', 'dev', 'br0'])
+    run(['ip', 'tuntap', 'add', 'tap0', 'mode', 'tap'])
+    run(['ip', 'link', 'set', 'tap0', 'master', 'br0'])
+    run(['ip', 'link', 'set', 'tap0', 'up'])
+    run(['ip', 'link', 'set', 'br0', 'up'])
+
+    guest = TapGuest(args.nic, args.qemu_dir)
+    deadline = time.monotonic() + DEADLINE
+    try:
+        line = guest.wait_for(r'XNET: ping (ok|fail)', deadline)
+        fdb = run(['bridge', 'fdb', 'show', 'br', 'br0']).stdout
+    finally:
+        guest.stop()
+    results = [
+        (bool(line) and 'ping ok' in line,
+         'the guest pings the Linux bridge %s through the tap uplink'
+         % BRIDGE_IP, line or 'no ping result (log: %s)' % guest.logpath),
+        (re.search(r'^%s dev tap0 master br0' % GUEST_MAC, fdb, re.M)
+         is not None, 'the bridge learnt the guest on tap0',
+         fdb.strip().replace('\n', '; ')),
+    ]
+    for i, (ok, name, detail) in enumerate(results, 1):
+        if args.tap:
+            print('%s %d - %s\n# %s' % ('ok' if ok else 'not ok', i, name,
+                                        detail))
+        else:
+            print('  [%s] %s\n        %s' % ('ok' if ok else 'FAIL', name,
+                                            detail))
+    if args.tap:
+        print('1..%d' % len(results))
+    return 0 if all(ok for ok, _, _ in results) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

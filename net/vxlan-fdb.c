@@ -12,6 +12,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/xxhash.h"
 #include "net/vxlan-fdb.h"
 
 #define SWEEP_INTERVAL_NS   1000000000LL
@@ -57,12 +58,27 @@ static bool entry_aged(const VxlanFdb *fdb, const VxlanFdbEntry *e,
     return fdb->ageing_ns && now_ns - e->seen_ns >= fdb->ageing_ns;
 }
 
+/*
+ * The inner source MACs come from the network: with g_int64_hash (the two
+ * halves XORed) a sender could pick addresses that all land in one chain
+ * and make every lookup walk the table.  A hash keyed with a random seed
+ * per process, as the netswitch's MAC table has, leaves it nothing to aim at.
+ */
+static uint64_t fdb_hash_seed;
+
+static guint fdb_hash(gconstpointer key)
+{
+    return qemu_xxhash4(*(const uint64_t *)key, fdb_hash_seed);
+}
+
 VxlanFdb *vxlan_fdb_new(unsigned int max_entries, int64_t ageing_ns)
 {
     VxlanFdb *fdb = g_new0(VxlanFdb, 1);
 
-    fdb->table = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
-                                       g_free);
+    while (!fdb_hash_seed) {
+        fdb_hash_seed = ((uint64_t)g_random_int() << 32) | g_random_int();
+    }
+    fdb->table = g_hash_table_new_full(fdb_hash, g_int64_equal, NULL, g_free);
     fdb->max_entries = MAX(max_entries, 1);
     fdb->ageing_ns = ageing_ns;
     return fdb;

@@ -76,6 +76,7 @@ typedef struct VxlanState {
     int fd;                     /* UDP on local: receives (and sends) */
     int raw_fd;                 /* sends, from per-flow ports; or -1 */
     bool read_poll;
+    bool write_poll;            /* a unicast frame waits for socket room */
     uint32_t vni;
     VxlanVtep local;
     VxlanVtep *remotes;
@@ -285,9 +286,12 @@ static void vxlan_fill_header(VxlanState *s, uint8_t *hdr)
     hdr[6] = s->vni;
 }
 
-/* One datagram with @frame to @dst; false when the host refused it */
-static bool vxlan_send_to(VxlanState *s, const VxlanVtep *dst,
-                          uint16_t sport, const uint8_t *frame, size_t len)
+/*
+ * One datagram with @frame to @dst: 0 when sent, else the negated errno
+ * (-EAGAIN: the socket's send buffer is full, nothing counted yet).
+ */
+static int vxlan_send_to(VxlanState *s, const VxlanVtep *dst,
+                         uint16_t sport, const uint8_t *frame, size_t len)
 {
     uint8_t udp[VXLAN_UDP_HLEN];
     uint8_t vxh[VXLAN_HLEN];
@@ -317,12 +321,41 @@ static bool vxlan_send_to(VxlanState *s, const VxlanVtep *dst,
         ret = sendmsg(fd, &msg, 0);
     } while (ret < 0 && errno == EINTR);
     if (ret < 0) {
-        s->drops.tx_error++;
-        return false;
+        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
     }
     s->counters.encap_frames++;
     s->counters.encap_bytes += len;
-    return true;
+    return 0;
+}
+
+static void vxlan_read(void *opaque);
+static void vxlan_writable(void *opaque);
+
+/* Watch the sockets for what read_poll and write_poll ask */
+static void vxlan_update_handlers(VxlanState *s)
+{
+    qemu_set_fd_handler(s->fd, s->read_poll ? vxlan_read : NULL,
+                        s->write_poll && s->raw_fd < 0 ? vxlan_writable : NULL,
+                        s);
+    if (s->raw_fd >= 0) {
+        qemu_set_fd_handler(s->raw_fd, NULL,
+                            s->write_poll ? vxlan_writable : NULL, s);
+    }
+}
+
+static void vxlan_write_poll(VxlanState *s, bool enable)
+{
+    s->write_poll = enable;
+    vxlan_update_handlers(s);
+}
+
+/* Room again: what the net layer holds for us goes out now */
+static void vxlan_writable(void *opaque)
+{
+    VxlanState *s = opaque;
+
+    vxlan_write_poll(s, false);
+    qemu_flush_queued_packets(&s->nc);
 }
 
 static ssize_t vxlan_receive(NetClientState *nc, const uint8_t *buf,
@@ -332,6 +365,7 @@ static ssize_t vxlan_receive(NetClientState *nc, const uint8_t *buf,
     const VxlanVtep *dst;
     uint16_t sport;
     unsigned int i;
+    int err;
 
     if (size < VXLAN_ETH_HLEN) {
         s->drops.runt++;
@@ -344,33 +378,46 @@ static ssize_t vxlan_receive(NetClientState *nc, const uint8_t *buf,
     sport = vxlan_source_port(s, buf, size);
     dst = (buf[0] & 1) ? NULL : vxlan_fdb_lookup(s->fdb, buf, vxlan_now());
     if (dst) {
+        err = vxlan_send_to(s, dst, sport, buf, size);
+        if (err == -EAGAIN) {
+            /*
+             * A full send buffer: as dgram does, have the net layer keep
+             * the frame (and the peer wait) until the socket has room.
+             */
+            vxlan_write_poll(s, true);
+            return 0;
+        }
         s->counters.unicast++;
-        vxlan_send_to(s, dst, sport, buf, size);
+        s->drops.tx_error += err != 0;
         return size;
     }
+    /*
+     * Head-end replication cannot wait for one remote's room without
+     * sending the others' copies twice: a copy that finds no room is a
+     * counted drop, like any other send error.
+     */
     s->counters.flooded++;
     for (i = 0; i < s->nremotes; i++) {
-        vxlan_send_to(s, &s->remotes[i], sport, buf, size);
+        s->drops.tx_error += vxlan_send_to(s, &s->remotes[i], sport, buf,
+                                           size) != 0;
     }
-    /* consumed, or dropped and counted: the peer never waits for us */
     return size;
 }
 
 /* Receive: datagrams into frames for the peer */
 
-static void vxlan_read(void *opaque);
-
 static void vxlan_read_poll(VxlanState *s, bool enable)
 {
     s->read_poll = enable;
-    qemu_set_fd_handler(s->fd, enable ? vxlan_read : NULL, NULL, s);
+    vxlan_update_handlers(s);
 }
 
 static void vxlan_sent(NetClientState *nc, ssize_t len)
 {
     VxlanState *s = DO_UPCAST(VxlanState, nc, nc);
 
-    if (!s->read_poll) {
+    /* a frame queued before cleanup may complete after it */
+    if (!s->read_poll && s->fd >= 0) {
         vxlan_read_poll(s, true);
     }
 }
@@ -493,6 +540,7 @@ static void vxlan_cleanup(NetClientState *nc)
         s->fd = -1;
     }
     if (s->raw_fd >= 0) {
+        qemu_set_fd_handler(s->raw_fd, NULL, NULL, NULL);
         close(s->raw_fd);
         s->raw_fd = -1;
     }

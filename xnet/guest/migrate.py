@@ -46,6 +46,7 @@ DIRECT_MODEL = {'lan9118': 'lan9118', 'smc91c111': 'smc91c111',
 
 BOOT_DEADLINE = 120     # QEMU start to the guest's shell
 STEP_DEADLINE = 30      # one command typed on the console
+SLOWDOWN = 1            # 3 under ASan/UBSan (--sanitized): every deadline
 
 
 class Failure(Exception):
@@ -91,6 +92,7 @@ class Guest:
         a prefix of its number), unless @partial (a prompt has no newline).
         """
         regex = re.compile(pattern, re.M)
+        timeout *= SLOWDOWN
         deadline = time.monotonic() + timeout
         with self.lock:
             while True:
@@ -270,6 +272,19 @@ DEBUG_HMP = ['info status', 'info registers', 'info pic', 'x/4i $pc',
              'info registers', 'info irq']
 
 
+def sanitizer_result(base):
+    """Whether ASan/UBSan reported anything in A's or B's output."""
+    for side in ('a', 'b'):
+        try:
+            with open('%s.%s.log' % (base, side), errors='replace') as f:
+                for line in f:
+                    if e2e.SANITIZER_REPORT.search(line):
+                        return (False, 'sanitizers', line.strip())
+        except OSError:
+            pass
+    return (True, 'sanitizers', 'no report')
+
+
 def run(args):
     os.makedirs(e2e.LOGDIR, exist_ok=True)
     tag = 'migrate-%s%s%s' % (args.nic, '-secure-' + args.secure if args.secure else '',
@@ -327,12 +342,20 @@ def main():
                     help='NIC straight on slirp (for pristine upstream)')
     ap.add_argument('--qemu-dir', default=os.path.join(ROOT, 'build', 'obj'))
     ap.add_argument('--tap', action='store_true')
+    ap.add_argument('--sanitized', action='store_true',
+                    help='QEMU is built with ASan/UBSan: slower deadlines, and '
+                    'one more result, whether either QEMU reported anything')
     ap.add_argument('--debug', action='store_true',
                     help='on failure, dump HMP views of B into its .b.debug')
     args = ap.parse_args()
     args.qemu_dir = os.path.abspath(args.qemu_dir)
     e2e.enter_private_netns()
+    if args.sanitized:
+        global SLOWDOWN
+        SLOWDOWN = 3
     results, secs, base = run(args)
+    if args.sanitized:
+        results.append(sanitizer_result(base))
     name = 'migrate %s%s' % (args.nic, ' secure=' + args.secure if args.secure else '')
     for i, (ok, label, detail) in enumerate(results, 1):
         if args.tap:

@@ -20,7 +20,7 @@
 # interface is loopback (the network rule), like e2e.py.
 #
 #   migrate.py [--nic lan9118|virtio-legacy|smc91c111] [--secure on|off]
-#              [--direct] [--qemu-dir DIR] [--tap]
+#              [--via socket|file] [--direct] [--qemu-dir DIR] [--tap]
 #
 # --direct puts the NIC straight on slirp (-nic user,...), for a pristine
 # upstream build that has no netswitch.
@@ -230,9 +230,9 @@ def check_alive(g, results, when):
     check('ping 10.0.2.2', ping)
 
 
-def migrate(a, b_sock, timeout=60):
-    """Migrate A to B's unix socket; wait until A reports completion."""
-    a.command('migrate', uri='unix:' + b_sock)
+def migrate(a, uri, timeout=60):
+    """Migrate A to @uri; wait until A reports completion."""
+    a.command('migrate', uri=uri)
     deadline = time.monotonic() + timeout
     while True:
         st = a.command('query-migrate')
@@ -287,10 +287,11 @@ def sanitizer_result(base):
 
 def run(args):
     os.makedirs(e2e.LOGDIR, exist_ok=True)
-    tag = 'migrate-%s%s%s' % (args.nic, '-secure-' + args.secure if args.secure else '',
-                              '-direct' if args.direct else '')
+    tag = 'migrate-%s%s%s%s' % (args.nic, '-secure-' + args.secure if args.secure else '',
+                                '-direct' if args.direct else '',
+                                '-file' if args.via == 'file' else '')
     base = os.path.join(e2e.LOGDIR, tag)
-    paths = {k: base + '.' + k for k in ('a.qmp', 'b.qmp', 'sock')}
+    paths = {k: base + '.' + k for k in ('a.qmp', 'b.qmp', 'sock', 'file')}
     for p in paths.values():
         if os.path.exists(p):
             os.unlink(p)
@@ -307,19 +308,29 @@ def run(args):
                     r'^ip=(\S+) ', 'DHCP lease', timeout=60)
         results.append((m.group(1) == '10.0.2.15', 'A DHCP lease', m.group(0)))
         check_alive(a, results, 'A')
-        # B waits for the stream; A is migrated while running.
-        b = Guest('B', qemu_command(args, paths['b.qmp'], 'unix:' + paths['sock']),
-                  base + '.b.log', paths['b.qmp'])
-        b.connect_qmp()
+        # A is migrated while running: live to B waiting on a socket, or
+        # into a file that B loads once A has gone.
+        if args.via == 'file':
+            incoming = 'exec:cat ' + paths['file']
+            uri = 'exec:cat > ' + paths['file']
+        else:
+            incoming = uri = 'unix:' + paths['sock']
+            b = Guest('B', qemu_command(args, paths['b.qmp'], incoming),
+                      base + '.b.log', paths['b.qmp'])
+            b.connect_qmp()
         a.connect_qmp()
         t0 = time.monotonic()
-        st = migrate(a, paths['sock'])
+        st = migrate(a, uri)
         results.append((True, 'migration completed',
                         '%.1f s, %d ms downtime' % (time.monotonic() - t0,
                                                     st.get('downtime', -1))))
-        wait_running(b)
         a.command('quit')
         a.stop()
+        if args.via == 'file':
+            b = Guest('B', qemu_command(args, paths['b.qmp'], incoming),
+                      base + '.b.log', paths['b.qmp'])
+            b.connect_qmp()
+        wait_running(b)
         check_alive(b, results, 'B')
     except Failure as e:
         if not results or results[-1][0]:
@@ -330,6 +341,8 @@ def run(args):
         for g in (a, b):
             if g:
                 g.stop()
+        if os.path.exists(paths['file']):
+            os.unlink(paths['file'])
     return results, time.monotonic() - start, base
 
 
@@ -338,6 +351,9 @@ def main():
     ap.add_argument('--nic', default='lan9118', choices=sorted(DIRECT_MODEL))
     ap.add_argument('--secure', choices=('on', 'off'),
                     help="the board's secure= property (default: the board's)")
+    ap.add_argument('--via', choices=('socket', 'file'), default='socket',
+                    help='live to B on a unix socket (default), or into a '
+                    'file (exec:cat) that B loads after A has quit')
     ap.add_argument('--direct', action='store_true',
                     help='NIC straight on slirp (for pristine upstream)')
     ap.add_argument('--qemu-dir', default=os.path.join(ROOT, 'build', 'obj'))
@@ -356,7 +372,8 @@ def main():
     results, secs, base = run(args)
     if args.sanitized:
         results.append(sanitizer_result(base))
-    name = 'migrate %s%s' % (args.nic, ' secure=' + args.secure if args.secure else '')
+    name = 'migrate %s%s%s' % (args.nic, ' secure=' + args.secure if args.secure else '',
+                               ' via file' if args.via == 'file' else '')
     for i, (ok, label, detail) in enumerate(results, 1):
         if args.tap:
             print('%s %d - %s: %s (%s)' % ('ok' if ok else 'not ok', i, name,

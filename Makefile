@@ -2,6 +2,8 @@
 #
 #   make          configure if needed (./configure --reuse), then build
 #   make check    build, then run our test suites; ends with 'N passed, N failed'
+#   make check-migration  guest live migration runs only, with the longer
+#                 ones (ping-pong in one transfer); not part of make check
 #   make bench    build ours and pristine upstream, compare guests and the
 #                 netswitch core (RUNS=3); not part of make check
 #   make demo     build, then boot a Debian guest with the card's command
@@ -28,7 +30,7 @@ JOBS ?= $(shell nproc)
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all check demo demo-pair bench pristine clean distclean help \
+.PHONY: all check check-migration demo demo-pair bench pristine clean distclean help \
 	fuzz fuzz-run check-sanitize
 
 # The emulators only: upstream's own tests are built when something runs them.
@@ -39,6 +41,11 @@ all:
 
 check: all
 	@python3 xnet/run-tests.py --build $(OBJ)
+
+# Guest live migration: make check's runs, a ping-pong (A to B to A to B)
+# in one transfer, and realview-eb; not part of make check
+check-migration: all
+	@python3 xnet/run-tests.py --build $(OBJ) --migration
 
 NIC ?= lan9118
 demo: all

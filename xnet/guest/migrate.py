@@ -272,11 +272,11 @@ DEBUG_HMP = ['info status', 'info registers', 'info pic', 'x/4i $pc',
              'info registers', 'info irq']
 
 
-def sanitizer_result(base):
-    """Whether ASan/UBSan reported anything in A's or B's output."""
-    for side in ('a', 'b'):
+def sanitizer_result(logs):
+    """Whether ASan/UBSan reported anything in the QEMUs' outputs @logs."""
+    for path in logs:
         try:
-            with open('%s.%s.log' % (base, side), errors='replace') as f:
+            with open(path, errors='replace') as f:
                 for line in f:
                     if e2e.SANITIZER_REPORT.search(line):
                         return (False, 'sanitizers', line.strip())
@@ -371,7 +371,7 @@ def main():
         SLOWDOWN = 3
     results, secs, base = run(args)
     if args.sanitized:
-        results.append(sanitizer_result(base))
+        results.append(sanitizer_result([base + '.a.log', base + '.b.log']))
     name = 'migrate %s%s%s' % (args.nic, ' secure=' + args.secure if args.secure else '',
                                ' via file' if args.via == 'file' else '')
     for i, (ok, label, detail) in enumerate(results, 1):

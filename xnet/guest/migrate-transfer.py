@@ -9,15 +9,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 #   HTTP server 192.168.77.1 on br0 (a Linux bridge, this namespace only)
-#        |-- tap0 -- swport up -- netswitch sw0 in QEMU A -- lan9118
+#        |-- tap0 -- swport up -- netswitch sw0 in QEMU A -- NIC (--nic)
 #        `-- tap1 -- swport up -- netswitch sw0 in QEMU B (-incoming)
 #
-# The guest (static 192.168.77.10) fetches a file with wget into md5sum;
-# when the server has sent a quarter of it, A is migrated live to B and
-# quits.  Results: the transfer completes in B with the right md5, the
-# bridge's FDB has the guest's MAC on tap1, the guest's kernel logged no
-# TX timeout, and neither the guest's drop counters nor B's switch counted
-# a drop.  (slirp is not used: libslirp migrates no TCP connection.)
+# The guest (static 192.168.77.10; lan9118 on vexpress-a9 by default,
+# smc91c111 on realview-eb, virtio-legacy on virtio-mmio) pipes a wget into
+# md5sum; when the server has sent half of the file (--hops N: k/(N+1) of
+# it for hop k), the source migrates live to a new QEMU on the other tap
+# and quits.  Results: the transfer completes with the right md5, the
+# bridge's FDB has the guest's MAC on the new tap after each hop, the
+# guest's kernel logged no TX timeout or reset, and neither the guest's
+# drop counters nor the switches counted a drop.  (slirp is not used:
+# libslirp migrates no TCP connection.)
 #
 # Network rule: everything runs in a private network namespace (e2e.py's)
 # whose only addresses are the bridge's 192.168.77.1 and the guest's.
@@ -131,18 +134,24 @@ class DataServer:
             time.sleep(0.05)
 
 
-def qemu_command(qemu_dir, tap, qmp_path, incoming=None):
-    binary, machine, _, _, _ = e2e.BOARDS['lan9118']
-    g = os.path.join(e2e.GUEST, 'armhf')
-    return ([os.path.join(qemu_dir, binary)] +
+def with_mac(nic_args, mac):
+    """@nic_args with the guest NIC's MAC set (the -nic or -device word)."""
+    return [a + ',mac=' + mac if (a.startswith('swport,') and 'model=' in a) or
+            a.startswith('virtio-net') else a for a in nic_args]
+
+
+def qemu_command(args, tap, qmp_path, incoming=None):
+    binary, machine, nic_args, xnic, console = e2e.BOARDS[args.nic]
+    g = os.path.join(e2e.GUEST, e2e.ARCH[binary])
+    return ([os.path.join(args.qemu_dir, binary)] +
             [a.format(g=e2e.GUEST) for a in machine] +
             ['-kernel', g + '/vmlinuz', '-initrd', g + '/initrd.gz',
-             '-append', 'console=ttyAMA0 xnet.nic=lan9118 xnet.run=shell',
+             '-append', 'console=%s xnet.nic=%s xnet.run=shell' % (console, xnic),
              '-object', 'netswitch,id=sw0,policy=bridge',
              '-netdev', 'tap,id=wan,ifname=%s,script=no,downscript=no' % tap,
-             '-netdev', 'swport,id=up,switch=sw0,netdev=wan',
-             '-nic', 'swport,id=nic0,switch=sw0,model=lan9118,mac=' + GUEST_MAC,
-             '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
+             '-netdev', 'swport,id=up,switch=sw0,netdev=wan'] +
+            with_mac(nic_args, GUEST_MAC) +
+            ['-display', 'none', '-monitor', 'none', '-serial', 'stdio',
              '-no-reboot', '-qmp', 'unix:%s,server=on,wait=off' % qmp_path] +
             (['-incoming', incoming] if incoming else []))
 
@@ -161,7 +170,7 @@ GUEST_DROPS = ("cd /sys/class/net/eth0/statistics && echo \"XNET: drops "
 
 
 def run(args, results):
-    base = os.path.join(e2e.LOGDIR, 'migrate-transfer')
+    base = os.path.join(e2e.LOGDIR, 'migrate-transfer-' + args.nic)
     for old in [base + '.a.log'] + ['%s.b%d.log' % (base, h) for h in range(1, 10)]:
         if os.path.exists(old):
             os.unlink(old)
@@ -173,7 +182,7 @@ def run(args, results):
     server = DataServer()
     a = b = None
     try:
-        a = migrate.Guest('A', qemu_command(args.qemu_dir, 'tap0', paths['a.qmp']),
+        a = migrate.Guest('A', qemu_command(args, 'tap0', paths['a.qmp']),
                           base + '.a.log', paths['a.qmp'])
         a.expect(r'XNET: shell ok', migrate.BOOT_DEADLINE, 'shell')
         a.expect(r'# ', migrate.BOOT_DEADLINE, 'prompt', partial=True)
@@ -193,7 +202,7 @@ def run(args, results):
             if os.path.exists(qmp):
                 os.unlink(qmp)
             b = migrate.Guest('B%d' % hop, qemu_command(
-                args.qemu_dir, tap, qmp, 'unix:' + paths['sock']),
+                args, tap, qmp, 'unix:' + paths['sock']),
                 '%s.b%d.log' % (base, hop), qmp)
             b.connect_qmp()
             if a.qmp is None:
@@ -243,6 +252,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--qemu-dir', default=os.path.join(e2e.ROOT, 'build', 'obj'))
     ap.add_argument('--tap', action='store_true')
+    ap.add_argument('--nic', default='lan9118',
+                    choices=('lan9118', 'smc91c111', 'virtio-legacy'),
+                    help='the guest NIC and its board (e2e.py\'s BOARDS)')
     ap.add_argument('--hops', type=int, default=1,
                     help='migrations during the one transfer: 1 is A to B, '
                     '3 is A to B to A to B (ping-pong, tap0 and tap1 in turn)')
@@ -261,11 +273,11 @@ def main():
         migrate.SLOWDOWN = 3
     os.makedirs(e2e.LOGDIR, exist_ok=True)
     results = []
-    name = 'migrate-transfer lan9118%s' % (' x%d' % args.hops if args.hops > 1 else '')
+    name = 'migrate-transfer %s%s' % (args.nic, ' x%d' % args.hops if args.hops > 1 else '')
     start = time.monotonic()
     run(args, results)
     if args.sanitized:
-        base = os.path.join(e2e.LOGDIR, 'migrate-transfer')
+        base = os.path.join(e2e.LOGDIR, 'migrate-transfer-' + args.nic)
         results.append(migrate.sanitizer_result(
             [base + '.a.log'] + ['%s.b%d.log' % (base, h)
                                  for h in range(1, args.hops + 1)]))

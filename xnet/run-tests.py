@@ -152,17 +152,18 @@ MIGRATE = [
                         ('virtio-legacy', ['--nic', 'virtio-legacy']))
 ]
 # In the middle of a wget (md5 checked) through the netswitch, whose uplink
-# is a tap on a Linux bridge: A on tap0 migrates live to B on tap1
-# (xnet/guest/migrate-transfer.py, about 13 s).
+# is a tap on a Linux bridge: A on tap0 migrates live to B on tap1, both
+# capturing the guest's port into one file (xnet/guest/migrate-transfer.py,
+# about 13 s).
 MIGRATE_TRANSFER = os.path.join(ROOT, 'xnet', 'guest', 'migrate-transfer.py')
 MIGRATE.append({'name': 'e2e/migrate-transfer-lan9118',
-                'cmd': [sys.executable, MIGRATE_TRANSFER, '--tap'],
+                'cmd': [sys.executable, MIGRATE_TRANSFER, '--tap', '--capture'],
                 'timeout': 180})
 GUEST_TESTS = [E2E] + MIGRATE
 # make check-migration: the migration runs of make check, and more.
 MIGRATION_EXTRA = [
     {'name': 'e2e/migrate-transfer-lan9118-pingpong',
-     'cmd': [sys.executable, MIGRATE_TRANSFER, '--tap', '--hops', '3'],
+     'cmd': [sys.executable, MIGRATE_TRANSFER, '--tap', '--hops', '3', '--capture'],
      'timeout': 180},
     {'name': 'e2e/migrate-transfer-smc91c111',
      'cmd': [sys.executable, MIGRATE_TRANSFER, '--tap', '--nic', 'smc91c111'],

@@ -31,6 +31,7 @@ import http.server
 import os
 import random
 import re
+import struct
 import subprocess
 import sys
 import threading
@@ -140,8 +141,44 @@ def with_mac(nic_args, mac):
             a.startswith('virtio-net') else a for a in nic_args]
 
 
+def with_capture(nic_args, path):
+    """@nic_args with the guest's switch port capturing into @path."""
+    return [a + ',capture=' + path if a.startswith('swport,id=nic0,') else a
+            for a in nic_args]
+
+
+def check_capture(path, since):
+    """Whether @path is one pcap file, well formed to its end, that holds
+    frames from before and after the wall-clock time @since."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 24 or struct.unpack_from('=I', data)[0] != 0xa1b2c3d4:
+        return False, 'no pcap header (%d bytes, starts %s)' % (
+            len(data), data[:8].hex())
+    off, frames, before, after, last = 24, 0, 0, 0, 0.0
+    while off + 16 <= len(data):
+        sec, usec, caplen, length = struct.unpack_from('=IIII', data, off)
+        t = sec + usec / 1e6
+        if caplen > 65535 or caplen > length or off + 16 + caplen > len(data) \
+                or t < last - 1:
+            return False, 'bad record %d at offset %d' % (frames, off)
+        last = t
+        frames += 1
+        if t < since:
+            before += 1
+        else:
+            after += 1
+        off += 16 + caplen
+    if off != len(data):
+        return False, '%d stray bytes at the end' % (len(data) - off)
+    return before > 0 and after > 0, '%d frames, %d before the last migration, ' \
+        '%d after, well formed to the end' % (frames, before, after)
+
+
 def qemu_command(args, tap, qmp_path, incoming=None):
     binary, machine, nic_args, xnic, console = e2e.BOARDS[args.nic]
+    if args.capture:
+        nic_args = with_capture(nic_args, args.capture)
     g = os.path.join(e2e.GUEST, e2e.ARCH[binary])
     return ([os.path.join(args.qemu_dir, binary)] +
             [a.format(g=e2e.GUEST) for a in machine] +
@@ -209,6 +246,7 @@ def run(args, results):
                 a.connect_qmp()
             at = server.sent
             st = migrate.migrate(a, 'unix:' + paths['sock'])
+            migrated_at = time.time()
             drops = switch_drops(a)
             a.command('quit')
             a.stop()
@@ -239,6 +277,10 @@ def run(args, results):
         drops = switch_drops(b)
         results.append((drops == 0, 'netswitch dropped nothing in the last QEMU',
                         '%d drops; %s' % (drops, tap_counters())))
+        if args.capture:
+            ok, detail = check_capture(args.capture, migrated_at)
+            results.append((ok, "one capture file across the migrations (every "
+                            "QEMU's capture= names it)", detail))
     except migrate.Failure as e:
         results.append((False, 'run', str(e)))
     finally:
@@ -261,8 +303,13 @@ def main():
     ap.add_argument('--sanitized', action='store_true',
                     help='QEMU is built with ASan/UBSan: slower deadlines, and '
                     'one more result, whether any QEMU reported anything')
+    ap.add_argument('--capture', action='store_true',
+                    help="every QEMU captures the guest's switch port into the "
+                    'same file, which must be one well-formed capture at the end')
     args = ap.parse_args()
     args.qemu_dir = os.path.abspath(args.qemu_dir)
+    args.capture = (os.path.join(e2e.LOGDIR, 'migrate-transfer-%s.pcap' % args.nic)
+                    if args.capture else None)
     # A namespace of its own even under run-tests.py, whose namespace the
     # other tests share: the bridge and taps go with it when this exits.
     if os.environ.get('XNET_TRANSFER_NETNS') != '1':

@@ -194,11 +194,13 @@ def qemu_command(args, tap, qmp_path, incoming=None):
 
 
 def switch_drops(g):
-    total = 0
+    """(frames the switch dropped, frames waiting in its queues) over QMP."""
+    drops = queued = 0
     for sw in g.command('query-netswitch'):
         for port in sw['ports']:
-            total += sum(port['drops'].values())
-    return total
+            drops += sum(port['drops'].values())
+            queued += port['queue-len']
+    return drops, queued
 
 
 GUEST_DROPS = ("cd /sys/class/net/eth0/statistics && echo \"XNET: drops "
@@ -247,13 +249,16 @@ def run(args, results):
             at = server.sent
             st = migrate.migrate(a, 'unix:' + paths['sock'])
             migrated_at = time.time()
-            drops = switch_drops(a)
+            # what the source's switch holds when it quits is lost with it:
+            # counted here, as the switch's queue-len
+            drops, queued = switch_drops(a)
             a.command('quit')
             a.stop()
             migrate.wait_running(b)
             results.append((drops == 0, 'hop %d: migrated to %s mid-transfer' % (hop, tap),
-                            'at %d of %d bytes, %d ms downtime, %d switch drops in the source' %
-                            (at, server.size, st.get('downtime', -1), drops)))
+                            'at %d of %d bytes, %d ms downtime; the source\'s switch: '
+                            '%d drops, %d frames queued at its end' %
+                            (at, server.size, st.get('downtime', -1), drops, queued)))
             a, b = b, None          # the next hop's source
             if hop < args.hops:
                 # B's self-announce must have moved the MAC before the next hop
@@ -274,9 +279,9 @@ def run(args, results):
         drops = [int(x) for x in m.group(1).split()]
         results.append((not any(drops), 'guest driver dropped nothing',
                         'rx_dropped tx_dropped rx_missed rx_fifo tx_fifo = %s' % drops))
-        drops = switch_drops(b)
+        drops, queued = switch_drops(b)
         results.append((drops == 0, 'netswitch dropped nothing in the last QEMU',
-                        '%d drops; %s' % (drops, tap_counters())))
+                        '%d drops, %d queued; %s' % (drops, queued, tap_counters())))
         if args.capture:
             ok, detail = check_capture(args.capture, migrated_at)
             results.append((ok, "one capture file across the migrations (every "

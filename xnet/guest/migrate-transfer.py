@@ -271,7 +271,10 @@ def run(args, results):
         port = fdb_port(GUEST_MAC)
         results.append((port == tap, "bridge FDB has the guest's MAC on %s" % tap,
                         'on %s' % port))
-        m = b.shell("dmesg | grep -ciE 'timed out|watchdog|reset'",
+        # the kernel's TX watchdog ("NETDEV WATCHDOG: eth0 ... timed out")
+        # and the drivers' reset messages (not x86's "NMI watchdog" at boot)
+        m = b.shell("dmesg | grep -iE 'NETDEV WATCHDOG|timed out|tx.?timeout|"
+                    "(eth0|smsc|smc91|virtio).*reset' | grep -c .",
                     r'^(\d+)$', 'dmesg count')
         results.append((m.group(1) == '0', 'guest kernel logged no TX timeout or reset',
                         '%s lines' % m.group(1)))
@@ -300,7 +303,8 @@ def main():
     ap.add_argument('--qemu-dir', default=os.path.join(e2e.ROOT, 'build', 'obj'))
     ap.add_argument('--tap', action='store_true')
     ap.add_argument('--nic', default='lan9118',
-                    choices=('lan9118', 'smc91c111', 'virtio-legacy'),
+                    choices=('lan9118', 'smc91c111', 'virtio-legacy',
+                             'virtio-legacy-pci'),
                     help='the guest NIC and its board (e2e.py\'s BOARDS)')
     ap.add_argument('--hops', type=int, default=1,
                     help='migrations during the one transfer: 1 is A to B, '

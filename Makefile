@@ -2,6 +2,10 @@
 #
 #   make          configure if needed (./configure --reuse), then build
 #   make check    build, then run our test suites; ends with 'N passed, N failed'
+#   make check-migration  guest live migration runs only, with the longer
+#                 ones (ping-pong in one transfer); not part of make check
+#   make check-multihost  guests on two hosts joined by VXLAN with a Linux
+#                 VTEP, and a tap uplink into a Linux bridge; not in make check
 #   make bench    build ours and pristine upstream, compare guests and the
 #                 netswitch core (RUNS=3); not part of make check
 #   make demo     build, then boot a Debian guest with the card's command
@@ -33,8 +37,8 @@ JOBS ?= $(shell nproc)
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all check demo demo-pair demo-multihost bench pristine clean \
-	distclean help fuzz fuzz-run check-sanitize soak
+.PHONY: all check check-migration check-multihost demo demo-pair demo-multihost \
+	bench pristine clean distclean help fuzz fuzz-run check-sanitize soak
 
 # The emulators only: upstream's own tests are built when something runs them.
 all:
@@ -44,6 +48,14 @@ all:
 
 check: all
 	@python3 xnet/run-tests.py --build $(OBJ)
+
+# Guest live migration: make check's runs, a ping-pong (A to B to A to B)
+# in one transfer, and realview-eb; not part of make check
+check-migration: all
+	@python3 xnet/run-tests.py --build $(OBJ) --migration
+
+check-multihost: all
+	@python3 xnet/run-tests.py --build $(OBJ) --multihost
 
 NIC ?= lan9118
 demo: all
@@ -102,4 +114,4 @@ distclean:
 	rm -rf build
 
 help:
-	@sed -n '2,24s/^# \{0,1\}//p' Makefile
+	@sed -n '2,28s/^# \{0,1\}//p' Makefile

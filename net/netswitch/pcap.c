@@ -13,6 +13,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
+#include "system/runstate.h"
 #include "pcap.h"
 
 #define PCAP_MAGIC          0xa1b2c3d4
@@ -43,7 +44,29 @@ struct NswPcap {
     char *path;
 };
 
-NswPcap *nsw_pcap_open(const char *path, Error **errp)
+/*
+ * Open an existing capture of ours at @path for appending, or return -1.
+ * A file that is absent, shorter than its header or not an Ethernet pcap
+ * in this host's byte order is not continued.
+ */
+static int pcap_continue(const char *path)
+{
+    PcapFileHeader hdr;
+    int fd = qemu_open_old(path, O_RDWR | O_APPEND | O_BINARY);
+
+    if (fd < 0) {
+        return -1;
+    }
+    if (pread(fd, &hdr, sizeof(hdr), 0) != sizeof(hdr) ||
+        hdr.magic != PCAP_MAGIC || hdr.linktype != PCAP_LINKTYPE_ETHER) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Create (truncate) @path and write the file header: its fd, or -1. */
+static int pcap_create(const char *path, Error **errp)
 {
     PcapFileHeader hdr = {
         .magic = PCAP_MAGIC,
@@ -52,17 +75,40 @@ NswPcap *nsw_pcap_open(const char *path, Error **errp)
         .snaplen = PCAP_SNAPLEN,
         .linktype = PCAP_LINKTYPE_ETHER,
     };
-    NswPcap *pcap;
-    int fd;
+    int fd = qemu_create(path, O_WRONLY | O_TRUNC | O_BINARY, 0644, errp);
 
-    fd = qemu_create(path, O_WRONLY | O_TRUNC | O_BINARY, 0644, errp);
     if (fd < 0) {
-        return NULL;
+        return -1;
     }
     if (qemu_write_full(fd, &hdr, sizeof(hdr)) != sizeof(hdr)) {
         error_setg_errno(errp, errno, "cannot write to '%s'", path);
         close(fd);
-        return NULL;
+        return -1;
+    }
+    return fd;
+}
+
+NswPcap *nsw_pcap_open(const char *path, Error **errp)
+{
+    NswPcap *pcap;
+    int fd = -1;
+
+    /*
+     * The destination of a migration on the same host usually has the
+     * source's command line, so the same capture file, which the source
+     * is still writing: truncating it would leave a hole where the source
+     * goes on writing.  The destination sends and receives nothing before
+     * it runs, that is after the source has stopped, so appending to the
+     * file continues the one capture across the migration.
+     */
+    if (runstate_check(RUN_STATE_INMIGRATE)) {
+        fd = pcap_continue(path);
+    }
+    if (fd < 0) {
+        fd = pcap_create(path, errp);
+        if (fd < 0) {
+            return NULL;
+        }
     }
     pcap = g_new0(NswPcap, 1);
     pcap->fd = fd;

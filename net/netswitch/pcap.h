@@ -10,7 +10,11 @@
 
 typedef struct NswPcap NswPcap;
 
-/* Create @path (truncating it) and write the file header; NULL on error. */
+/*
+ * Create @path (truncating it) and write the file header; NULL on error.
+ * On the destination of an incoming migration, a capture of ours already
+ * at @path (the source's) is continued instead: appended to, no header.
+ */
 NswPcap *nsw_pcap_open(const char *path, Error **errp);
 
 /*

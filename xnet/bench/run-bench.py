@@ -20,6 +20,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -120,6 +121,43 @@ def core_table():
                           text=True).stdout
 
 
+def run_text(cmd):
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout
+
+
+def vxlan_rate_rows(seconds=5):
+    """The vxlan netdev's decap and encap rates (xnet/bench/vxlan-rate.py)."""
+    out = run_text([sys.executable, 'xnet/bench/vxlan-rate.py',
+                    '--seconds', str(seconds)])
+    last = out.strip().splitlines()[-1] if out.strip() else '{}'
+    try:
+        figures = json.loads(last)
+    except ValueError:
+        figures = {}
+    rows = []
+    for name in ('decap', 'encap'):
+        r = figures.get(name)
+        rows.append([name, '-' if not r else '%.0f' % r['kpps_per_cpu_s'],
+                     '-' if not r else '%.0f' % r['wall_kpps']])
+    return rows
+
+
+def guest_pair_rows(iperf_time):
+    """Guest to guest (LAN9118) across VXLAN and across a dgram link."""
+    vx = run_text([sys.executable, 'xnet/guest/vxlan-multihost.py', '--tap',
+                   '--iperf-time', str(iperf_time)])
+    m = re.search(r'C->A (\S+) Mbit/s, A->C (\S+) Mbit/s', vx)
+    rows = [['VXLAN (two QEMUs, vxlan netdevs)', m.group(1) if m else '-',
+             m.group(2) if m else '-']]
+    dg = run_text([sys.executable, 'xnet/guest/two-guests.py',
+                   '--iperf-time', str(iperf_time)])
+    m = re.search(r'^10\.0\.3\.2 <-> 10\.0\.3\.1\s+\S+\s+\S+\s+(\S+)\s+(\S+)',
+                  dg, re.M)
+    rows.append(['dgram (two QEMUs, demo-pair)', m.group(1) if m else '-',
+                 m.group(2) if m else '-'])
+    return rows
+
+
 def rst_table(head, rows):
     widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
     line = '  '.join('=' * w for w in widths)
@@ -166,6 +204,9 @@ def main():
                     help='compare our NICs behind the netswitch with the same '
                     'NICs straight on slirp (our build both times) instead '
                     'of with upstream')
+    ap.add_argument('--no-vxlan', action='store_true',
+                    help='leave out the vxlan netdev rates and the guest '
+                    'pairs across VXLAN and dgram')
     ap.add_argument('--shape', type=int, default=10000000,
                     help='also run the lan9118 shaped to this many bit/s '
                     '(0: not)')
@@ -193,6 +234,18 @@ def main():
                   rst_table(['NIC', 'metric', 'median', 'runs'],
                             shaped_table(args.runs, args.iperf_time,
                                          args.shape)), '']
+    if not args.no_vxlan:
+        parts += ['vxlan netdev, 64-byte frames (xnet/bench/vxlan-rate.py; '
+                  'thousands of frames per second of QEMU CPU time, and per '
+                  'wall second):', '',
+                  rst_table(['path', 'kpps per CPU s', 'kpps wall'],
+                            vxlan_rate_rows()), '']
+        if not args.no_guests:
+            parts += ['Guest to guest (LAN9118 on vexpress-a9 in two QEMUs, '
+                      'iperf3 %d s per direction):' % args.iperf_time, '',
+                      rst_table(['link', 'iperf3 out (Mbit/s)',
+                                 'iperf3 back (Mbit/s)'],
+                                guest_pair_rows(args.iperf_time)), '']
     parts += ['netswitch core (one core, bridge policy; hub-copy is a '
               'net/hub.c-style copy per port):', '', '::', '']
     parts += ['  ' + l for l in core_table().splitlines()]

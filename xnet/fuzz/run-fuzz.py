@@ -232,11 +232,19 @@ def cmd_keep(args):
                                     cwd=FUZZ).returncode
             if rc != 0:
                 sys.exit('run-fuzz: merging %s failed (see %s)' % (name, log))
-            files = sorted(os.listdir(merged))
+            src = merged
+            if not os.listdir(merged) and os.listdir(corpus):
+                # libFuzzer merges in child processes, each a QEMU of its
+                # own: a target that binds fixed ports (vxlan-decap) cannot
+                # start one beside the parent's.  Keep the corpus whole.
+                print('run-fuzz: %s: the merge kept nothing (see %s); keeping '
+                      'the corpus unminimized' % (name, log))
+                src = corpus
+            files = sorted(os.listdir(src))
             os.makedirs(KEPT, exist_ok=True)
             with tarfile.open(kept_corpus(name), 'w:xz') as tar:
                 for fn in files:
-                    tar.add(os.path.join(merged, fn), arcname=fn,
+                    tar.add(os.path.join(src, fn), arcname=fn,
                             filter=reproducible)
         print('run-fuzz: %s: %d inputs of %d kept in %s' %
               (name, len(files), len(os.listdir(corpus)),

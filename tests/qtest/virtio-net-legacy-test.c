@@ -82,6 +82,13 @@
      F(VIRTIO_NET_F_GUEST_ANNOUNCE) | F(VIRTIO_NET_F_CTRL_MAC_ADDR) | \
      F(VIRTIO_RING_F_INDIRECT_DESC) | F(VIRTIO_RING_F_EVENT_IDX) | \
      F(VIRTIO_F_NOTIFY_ON_EMPTY))
+/* Segmentation offload, guest to host and host to guest */
+#define F_TSO \
+    (F(VIRTIO_NET_F_HOST_TSO4) | F(VIRTIO_NET_F_HOST_TSO6) | \
+     F(VIRTIO_NET_F_HOST_ECN))
+#define F_GUEST_TSO \
+    (F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) | \
+     F(VIRTIO_NET_F_GUEST_ECN))
 
 static const uint8_t dev_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static const uint8_t peer_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
@@ -627,12 +634,11 @@ static void test_features(void)
     qvirtio_start_device(t.dev);
     offered = qvirtio_get_features(t.dev);
     g_assert_cmphex(offered & FEATURES_ALL, ==, FEATURES_ALL);
-    /* legacy only, and no offload the device cannot do */
+    /* legacy only, TSO both ways, and no offload the device cannot do */
     g_assert_false(offered & F(VIRTIO_F_VERSION_1));
-    g_assert_false(offered & (F(VIRTIO_NET_F_HOST_TSO4) |
-                              F(VIRTIO_NET_F_HOST_TSO6) |
-                              F(VIRTIO_NET_F_HOST_UFO) |
-                              F(VIRTIO_NET_F_GUEST_TSO4) |
+    g_assert_cmphex(offered & (F_TSO | F_GUEST_TSO), ==, F_TSO | F_GUEST_TSO);
+    g_assert_false(offered & (F(VIRTIO_NET_F_HOST_UFO) |
+                              F(VIRTIO_NET_F_GUEST_UFO) |
                               F(VIRTIO_NET_F_MQ) | F(VIRTIO_NET_F_GSO)));
     if (is_arm()) {
         g_assert_cmpuint(t.mmio.version, ==, 1);
@@ -668,6 +674,24 @@ static void test_features(void)
                               F(VIRTIO_NET_F_GUEST_ANNOUNCE)));
     g_assert_true(offered & F(VIRTIO_NET_F_STATUS));
     g_assert_true(offered & F(VIRTIO_NET_F_GUEST_CSUM));
+    /* TSO needs the checksum offload of its direction (spec 5.1.3.1) */
+    g_assert_false(offered & F_TSO);
+    g_assert_cmphex(offered & F_GUEST_TSO, ==, F_GUEST_TSO);
+    stop(&t);
+
+    /* Each offload has its property; ECN goes with the last TSO */
+    boot(&t, ",host_tso4=off,guest_tso6=off,guest_ecn=off,guest_csum=on,"
+         "host_tso6=off", NETDEV_SOCKET);
+    qvirtio_start_device(t.dev);
+    offered = qvirtio_get_features(t.dev);
+    g_assert_cmphex(offered & (F_TSO | F_GUEST_TSO), ==,
+                    F(VIRTIO_NET_F_GUEST_TSO4));
+    stop(&t);
+    boot(&t, ",guest_csum=off", NETDEV_SOCKET);
+    qvirtio_start_device(t.dev);
+    offered = qvirtio_get_features(t.dev);
+    g_assert_false(offered & F_GUEST_TSO);
+    g_assert_cmphex(offered & F_TSO, ==, F_TSO);
     stop(&t);
 }
 
@@ -2081,6 +2105,361 @@ static void test_swport_hairpin(void)
     stop(&t);
 }
 
+/* ---- Segmentation offload ---------------------------------------------- */
+
+/* A TCP header with Linux's timestamp option, as every segment has */
+#define TSO_TCP_LEN     32
+#define TSO_SEQ         0xfffff000u     /* wraps within the super-frame */
+#define TSO_IP_ID       0xfff0          /* wraps too */
+#define TCP_FIN         0x01
+#define TCP_PSH         0x08
+#define TCP_ACK         0x10
+#define TCP_CWR         0x80
+
+typedef struct TsoFrame {
+    bool v6;
+    size_t len;         /* the whole super-frame */
+    size_t l4;          /* TCP header offset */
+    size_t hdr_len;     /* Ethernet + IP + TCP */
+    uint16_t mss;
+    uint8_t *frame;     /* as the guest sends it: partial TCP checksum */
+} TsoFrame;
+
+/*
+ * A 64 KiB TCP super-frame as Linux hands it to the device: the largest
+ * IP datagram, the pseudo-header sum (without the length, which differs
+ * per segment) in the TCP checksum, PSH and FIN set, and with @cwr CWR
+ * too (ECN).
+ */
+static void make_tso_frame(TsoFrame *f, bool v6, bool cwr)
+{
+    size_t ip_len = v6 ? 40 : 20;
+    uint8_t *ip, *tcp;
+
+    f->v6 = v6;
+    f->l4 = 14 + ip_len;
+    f->hdr_len = f->l4 + TSO_TCP_LEN;
+    f->len = 14 + (v6 ? 40 + 65535 : 65535);
+    f->mss = 1500 - ip_len - TSO_TCP_LEN;
+    f->frame = g_malloc0(f->len);
+    memcpy(f->frame, peer_mac, 6);
+    memcpy(f->frame + 6, dev_mac, 6);
+    stw_be_p(f->frame + 12, v6 ? 0x86dd : 0x0800);
+    ip = f->frame + 14;
+    tcp = f->frame + f->l4;
+    if (v6) {
+        ip[0] = 0x60;
+        stw_be_p(ip + 4, f->len - f->l4);
+        ip[6] = 6;
+        ip[7] = 64;
+        ip[8] = 0xfd;               /* fd00::15 -> fd00::2 */
+        ip[23] = 0x15;
+        ip[24] = 0xfd;
+        ip[39] = 0x02;
+    } else {
+        ip[0] = 0x45;
+        stw_be_p(ip + 2, f->len - 14);
+        stw_be_p(ip + 4, TSO_IP_ID);
+        stw_be_p(ip + 6, 0x4000);   /* DF */
+        ip[8] = 64;
+        ip[9] = 6;
+        stl_be_p(ip + 12, 0x0a00020f);
+        stl_be_p(ip + 16, 0x0a000202);
+        stw_be_p(ip + 10, ~csum_fold(csum_add(0, ip, 20)));
+    }
+    stw_be_p(tcp, 40000);
+    stw_be_p(tcp + 2, 5201);
+    stl_be_p(tcp + 4, TSO_SEQ);
+    stl_be_p(tcp + 8, 0x12345678);
+    tcp[12] = (TSO_TCP_LEN / 4) << 4;
+    tcp[13] = TCP_ACK | TCP_PSH | TCP_FIN | (cwr ? TCP_CWR : 0);
+    stw_be_p(tcp + 14, 502);
+    tcp[20] = 1;                    /* NOP, NOP, timestamps */
+    tcp[21] = 1;
+    tcp[22] = 8;
+    tcp[23] = 10;
+    stl_be_p(tcp + 24, 0x01020304);
+    stl_be_p(tcp + 28, 0x05060708);
+    for (size_t i = f->hdr_len; i < f->len; i++) {
+        f->frame[i] = i * 13 + (i >> 8);
+    }
+    /* Linux's partial checksum: addresses and protocol, no length */
+    stw_be_p(tcp + 16, csum_fold(v6 ? csum_add(6, ip + 8, 32) :
+                                 csum_add(6, ip + 12, 8)));
+}
+
+static void tso_hdr(const TsoFrame *f, struct virtio_net_hdr_mrg_rxbuf *hdr,
+                    uint8_t gso_type)
+{
+    memset(hdr, 0, sizeof(*hdr));
+    hdr->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    hdr->hdr.gso_type = gso_type;
+    hdr->hdr.hdr_len = cpu_to_le16(f->hdr_len);
+    hdr->hdr.gso_size = cpu_to_le16(f->mss);
+    hdr->hdr.csum_start = cpu_to_le16(f->l4);
+    hdr->hdr.csum_offset = cpu_to_le16(16);
+}
+
+static unsigned int tso_segments(const TsoFrame *f)
+{
+    return DIV_ROUND_UP(f->len - f->hdr_len, f->mss);
+}
+
+/* A pcap file for tshark, and its name */
+static FILE *pcap_open(char **name)
+{
+    static const uint32_t ghdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+    int fd = g_file_open_tmp("vnl-tso-XXXXXX.pcap", name, NULL);
+    FILE *f;
+
+    g_assert_cmpint(fd, >=, 0);
+    f = fdopen(fd, "wb");
+    g_assert_nonnull(f);
+    g_assert_cmpuint(fwrite(ghdr, sizeof(ghdr), 1, f), ==, 1);
+    return f;
+}
+
+static void pcap_write(FILE *f, const uint8_t *frame, size_t len)
+{
+    uint32_t rec[4] = { 0, 0, len, len };
+
+    g_assert_cmpuint(fwrite(rec, sizeof(rec), 1, f), ==, 1);
+    g_assert_cmpuint(fwrite(frame, len, 1, f), ==, 1);
+}
+
+/*
+ * Segment @i of @f, as it arrived: its length, headers, sequence number,
+ * IPv4 ID, flags and payload, and both checksums (computed here,
+ * independently of QEMU's helpers).
+ */
+static void check_segment(const TsoFrame *f, unsigned int i, bool cwr,
+                          const uint8_t *seg, size_t len)
+{
+    size_t from = f->hdr_len + i * f->mss;
+    size_t chunk = MIN(f->mss, f->len - from);
+    bool last = from + chunk == f->len;
+    const uint8_t *ip = seg + 14, *tcp = seg + f->l4;
+    uint8_t flags = TCP_ACK | (last ? TCP_PSH | TCP_FIN : 0) |
+                    (cwr && !i ? TCP_CWR : 0);
+    uint32_t sum;
+
+    g_assert_cmpuint(len, ==, f->hdr_len + chunk);
+    g_assert(!memcmp(seg, f->frame, 14));
+    if (f->v6) {
+        g_assert_cmpuint(lduw_be_p(ip + 4), ==, len - f->l4);
+        g_assert(!memcmp(ip + 6, f->frame + 20, 34));
+        sum = csum_add(0, ip + 8, 32) + 6 + (len - f->l4);
+    } else {
+        g_assert_cmpuint(lduw_be_p(ip + 2), ==, len - 14);
+        g_assert_cmphex(lduw_be_p(ip + 4), ==, (uint16_t)(TSO_IP_ID + i));
+        g_assert_cmphex(csum_fold(csum_add(0, ip, 20)), ==, 0xffff);
+        sum = csum_add(0, ip + 12, 8) + 6 + (len - f->l4);
+    }
+    g_assert_cmphex((uint32_t)ldl_be_p(tcp + 4), ==,
+                    (uint32_t)(TSO_SEQ + i * f->mss));
+    g_assert_cmphex(tcp[13], ==, flags);
+    g_assert(!memcmp(tcp + 14, f->frame + f->l4 + 14, 2));
+    g_assert(!memcmp(tcp + 18, f->frame + f->l4 + 18, TSO_TCP_LEN - 18));
+    g_assert(!memcmp(seg + f->hdr_len, f->frame + from, chunk));
+    g_assert_cmphex(csum_fold(csum_add(sum, tcp, len - f->l4)), ==, 0xffff);
+}
+
+/* Run tshark over @pcap: how many lines @filter selects (-1: no tshark) */
+static int tshark_count(const char *pcap, const char *filter)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *tshark = g_find_program_in_path("tshark");
+    const char *argv[] = {
+        tshark, "-n", "-r", pcap, "-o", "ip.check_checksum:TRUE",
+        "-o", "tcp.check_checksum:TRUE", "-o", "tcp.relative_sequence_numbers:FALSE",
+        "-Y", filter, "-T", "fields", "-e", "frame.number", NULL,
+    };
+    int status, count = 0;
+
+    if (!tshark) {
+        return -1;
+    }
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                               NULL, &status, NULL));
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    for (char *p = out; *p; p++) {
+        count += *p == '\n';
+    }
+    return count;
+}
+
+/*
+ * tshark agrees: every IPv4 and TCP checksum is good, and no segment is
+ * out of order, retransmitted or after a gap (tcp.analysis).
+ */
+static void tshark_check(const char *pcap, unsigned int segments, bool v6)
+{
+    g_autofree char *good = g_strdup_printf(
+        "tcp.checksum.status == \"Good\" && %s && tcp.port == 5201",
+        v6 ? "ipv6" : "ip.checksum.status == \"Good\"");
+    int n = tshark_count(pcap, good);
+
+    if (n < 0) {
+        g_test_message("tshark not found: checked by the test alone");
+        return;
+    }
+    g_assert_cmpint(n, ==, segments);
+    g_assert_cmpint(tshark_count(pcap, "tcp.analysis.retransmission || "
+                                 "tcp.analysis.out_of_order || "
+                                 "tcp.analysis.lost_segment || "
+                                 "tcp.analysis.fast_retransmission"), ==, 0);
+}
+
+/*
+ * Read the segments of @f from the socket, check each, and have tshark
+ * check them all again.
+ */
+static void expect_segments(Test *t, const TsoFrame *f, bool cwr)
+{
+    g_autofree uint8_t *seg = g_malloc(2048);
+    g_autofree char *pcap = NULL;
+    FILE *file = pcap_open(&pcap);
+    unsigned int n = tso_segments(f);
+
+    for (unsigned int i = 0; i < n; i++) {
+        size_t len = sock_recv(t, seg, 2048);
+
+        check_segment(f, i, cwr, seg, len);
+        pcap_write(file, seg, len);
+    }
+    fclose(file);
+    tshark_check(pcap, n, f->v6);
+    unlink(pcap);
+}
+
+/*
+ * The guest hands over one 64 KiB super-frame; the plain backend (a
+ * socket) gets it as segments of gso_size, IPv4 with ECN (CWR on the
+ * first segment only) and IPv6.
+ */
+static void test_tso(void)
+{
+    Test t;
+    TsoFrame f;
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+
+    start(&t, "", FEATURES_ALL | F_TSO);
+    make_tso_frame(&f, false, true);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN);
+    wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+    expect_segments(&t, &f, true);
+    g_assert_cmpuint(tso_segments(&f), ==, 46);
+    g_free(f.frame);
+
+    make_tso_frame(&f, true, false);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV6);
+    wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+    expect_segments(&t, &f, false);
+    g_free(f.frame);
+
+    g_assert_cmpuint(dev_stat(&t, "tx-gso"), ==, 2);
+    g_assert_cmpuint(dev_stat(&t, "tx-segments"), ==, 92);
+    g_assert_cmpuint(dev_stat(&t, "tx-dropped"), ==, 0);
+    sock_expect_empty(&t);
+    stop(&t);
+}
+
+/* Send @f with @hdr: it must be dropped, counted as a bad offload header */
+static void tso_expect_drop(Test *t, const TsoFrame *f,
+                            const struct virtio_net_hdr_mrg_rxbuf *hdr,
+                            const uint8_t *frame, uint64_t *drops)
+{
+    uint32_t head = tx_frame(t, hdr, frame ?: f->frame, f->len);
+
+    g_assert_cmpuint(wait_used(t, t->vq[TXQ], head), ==, 0);
+    ++*drops;
+    g_assert_cmpuint(dev_stat(t, "tx-dropped"), ==, *drops);
+    g_assert_cmpuint(dev_stat(t, "tx-bad-offload"), ==, *drops);
+}
+
+/*
+ * Every field of a GSO header is checked against the frame: a header
+ * that does not describe it is dropped and counted, the device goes on.
+ */
+static void test_tso_bad(void)
+{
+    Test t;
+    TsoFrame f;
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+    g_autofree uint8_t *bad = NULL;
+    uint64_t drops = 0;
+    uint8_t frame[200];
+
+    start(&t, "", FEATURES_ALL | F(VIRTIO_NET_F_HOST_TSO4));
+    make_tso_frame(&f, false, false);
+    bad = g_memdup2(f.frame, f.len);
+
+    tso_hdr(&f, &hdr, 42);                          /* unknown type */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_UDP);      /* UFO: not offered */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV6);    /* not negotiated */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN);
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);    /* ECN not negotiated */
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.flags = 0;                              /* no NEEDS_CSUM */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.gso_size = 0;                           /* no segment size */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    hdr.hdr.gso_size = cpu_to_le16(1);              /* 65,000 segments */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    hdr.hdr.gso_size = cpu_to_le16(9000);           /* longer than the link */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.csum_start = cpu_to_le16(f.l4 + 2);     /* not TCP's checksum */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.csum_offset = cpu_to_le16(0xffff);      /* beyond the frame */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    stw_be_p(bad + 14 + 2, 1500);                   /* IP length is not */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+    memcpy(bad, f.frame, f.hdr_len);
+    bad[14] = 0x4f;                                 /* IHL past TCP */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+    memcpy(bad, f.frame, f.hdr_len);
+    bad[14 + 9] = 17;                               /* UDP */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+    memcpy(bad, f.frame, f.hdr_len);
+    stw_be_p(bad + 14 + 6, 0x2000);                 /* a fragment */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+    memcpy(bad, f.frame, f.hdr_len);
+    bad[f.l4 + 12] = 0x10;                          /* TCP header of 4 */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+    memcpy(bad, f.frame, f.hdr_len);
+    stw_be_p(bad + 12, 0x86dd);                     /* TSO4 on IPv6 */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+
+    /* A header length hint beyond a (short) frame */
+    make_frame(frame, peer_mac, 0x88b5, 0x50, sizeof(frame));
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.hdr_len = cpu_to_le16(sizeof(frame) + 1);
+    g_assert_cmpuint(wait_used(&t, t.vq[TXQ],
+                               tx_frame(&t, &hdr, frame, sizeof(frame))), ==, 0);
+    g_assert_cmpuint(dev_stat(&t, "tx-bad-offload"), ==, ++drops);
+
+    /* Longer than 1518 bytes without being a super-frame */
+    memset(&hdr, 0, sizeof(hdr));
+    g_assert_cmpuint(wait_used(&t, t.vq[TXQ],
+                               tx_frame(&t, &hdr, f.frame, 1519)), ==, 0);
+    g_assert_cmpuint(dev_stat(&t, "tx-dropped"), ==, drops + 1);
+    sock_expect_empty(&t);
+    g_assert_false(is_broken(&t));
+    /* The device still sends */
+    tx_check(&t, frame, sizeof(frame));
+    g_free(f.frame);
+    stop(&t);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -2140,6 +2519,8 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-net-legacy/rx-ring-too-small",
                    test_rx_ring_too_small);
     qtest_add_func("/virtio-net-legacy/tx-too-long", test_tx_too_long);
+    qtest_add_func("/virtio-net-legacy/tso", test_tso);
+    qtest_add_func("/virtio-net-legacy/tso-bad", test_tso_bad);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-network",
                    test_reentrancy_rx_from_network);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-tx-bh",

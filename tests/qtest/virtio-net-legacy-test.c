@@ -2460,6 +2460,213 @@ static void test_tso_bad(void)
     stop(&t);
 }
 
+/* ---- Super-frames through a netswitch ---------------------------------- */
+
+/* A counter of port @port of netswitch sw0 (query-netswitch) */
+static uint64_t port_stat(QTestState *qts, const char *port, const char *name)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'query-netswitch',"
+                            " 'arguments': {'id': 'sw0'}}");
+    QDict *sw = qobject_to(QDict, qlist_peek(qdict_get_qlist(resp, "return")));
+    QListEntry *e;
+    int64_t val = -1;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(sw, "ports"), e) {
+        QDict *p = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (!strcmp(qdict_get_str(p, "name"), port)) {
+            val = qdict_haskey(p, name) ? qdict_get_int(p, name) :
+                  qdict_get_int(qdict_get_qdict(p, "drops"), name);
+        }
+    }
+    qobject_unref(resp);
+    g_assert_cmpint(val, >=, 0);
+    return val;
+}
+
+/* The virtio-mmio transport of the net device whose MAC ends in @last */
+static uint64_t find_mmio_transport_mac(QTestState *qts, uint8_t last)
+{
+    for (int i = 0; i < VEXPRESS_VIRTIO_N; i++) {
+        uint64_t base = VEXPRESS_VIRTIO + i * VIRTIO_MMIO_STRIDE;
+
+        /* legacy config space: at 0x100, the MAC first */
+        if (qtest_readl(qts, base + QVIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_NET &&
+            qtest_readb(qts, base + 0x100 + 5) == last) {
+            return base;
+        }
+    }
+    g_assert_not_reached();
+}
+
+/* @t drives the device at @base, with guest memory [@from, @to) */
+static void attach_mmio(Test *t, QTestState *qts, uint64_t base,
+                        uint64_t from, uint64_t to, const char *path)
+{
+    memset(t, 0, sizeof(*t));
+    t->qts = qts;
+    t->sock = -1;
+    qvirtio_mmio_init_device(&t->mmio, qts, base, ARM_PAGE_SIZE);
+    t->dev = &t->mmio.vdev;
+    alloc_init(&t->alloc, 0, from, to, ARM_PAGE_SIZE);
+    t->path = path;
+}
+
+/*
+ * vexpress-a9 with @dev0 (MAC ...:56, netdev "nic") and, unless NULL,
+ * @dev1 (virtio-net-legacy-device vnl1, MAC ...:57, netdev "nic2"), each
+ * with half of the guest memory; @netdevs has the socket's fd as %d.
+ */
+static void boot_two(Test *t, Test *t2, const char *dev0, const char *netdevs)
+{
+    const uint64_t mid = VEXPRESS_RAM + 72 * 1024 * 1024;
+    g_autofree char *extra = g_strdup_printf(
+        "-device %s,id=vnl0,netdev=nic,mac=52:54:00:12:34:56 "
+        "-device virtio-net-legacy-device,id=vnl1,netdev=nic2,"
+        "mac=52:54:00:12:34:57", dev0);
+    g_autofree char *args = NULL;
+    int sv[2];
+    struct timeval tv = { .tv_sec = SOCKET_TIMEOUT_S };
+    QTestState *qts;
+
+    g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    args = g_strdup_printf(netdevs, sv[1]);
+    qts = qtest_initf("-M vexpress-a9 -m 128 %s %s", args, extra);
+    close(sv[1]);
+    g_assert_cmpint(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv,
+                               sizeof(tv)), ==, 0);
+    attach_mmio(t, qts, find_mmio_transport_mac(qts, 0x56),
+                VEXPRESS_RAM + 16 * 1024 * 1024, mid,
+                "/machine/peripheral/vnl0");
+    t->sock = sv[0];
+    attach_mmio(t2, qts, find_mmio_transport_mac(qts, 0x57), mid,
+                VEXPRESS_RAM + VEXPRESS_RAM_SIZE, "/machine/peripheral/vnl1");
+}
+
+/* Tear down the second device's driver state; stop(@t) quits QEMU */
+static void stop_second(Test *t2)
+{
+    for (int i = 0; i < 3; i++) {
+        if (t2->vq[i]) {
+            qvirtqueue_cleanup(t2->dev->bus, t2->vq[i], &t2->alloc);
+        }
+    }
+    alloc_destroy(&t2->alloc);
+}
+
+#define TWO_NICS_ON_A_HUB \
+    "-object netswitch,id=sw0,policy=hub " \
+    "-netdev socket,id=wire,fd=%d " \
+    "-netdev swport,id=up,switch=sw0,netdev=wire " \
+    "-netdev swport,id=nic,switch=sw0 -netdev swport,id=nic2,switch=sw0"
+
+/*
+ * @t2 (GUEST_TSO) received @f whole, with the header that says what is
+ * left to do: the segmentation, and the TCP checksum (still partial).
+ */
+static void expect_whole(Test *t2, uint64_t addr, uint32_t head,
+                         const TsoFrame *f, uint8_t gso_type)
+{
+    g_autofree uint8_t *got = g_malloc(f->len);
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+
+    g_assert_cmpuint(wait_used(t2, t2->vq[RXQ], head), ==, HDR_MRG + f->len);
+    qtest_memread(t2->qts, addr, &hdr, sizeof(hdr));
+    g_assert_cmphex(hdr.hdr.flags, ==, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    g_assert_cmphex(hdr.hdr.gso_type, ==, gso_type);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.gso_size), ==, f->mss);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.hdr_len), ==, f->hdr_len);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.csum_start), ==, f->l4);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.csum_offset), ==, 16);
+    g_assert_cmpuint(le16_to_cpu(hdr.num_buffers), ==, 1);
+    qtest_memread(t2->qts, addr + HDR_MRG, got, f->len);
+    g_assert(!memcmp(got, f->frame, f->len));
+}
+
+/*
+ * Behind a netswitch the NIC hands its super-frame to the switch whole.
+ * The hub floods it: the plain port (a socket) gets it segmented by the
+ * switch, the second virtio-net-legacy NIC, whose guest negotiated
+ * GUEST_TSO, gets it whole.  IPv4, then IPv6.
+ */
+static void test_tso_switch(void)
+{
+    Test t, t2;
+    TsoFrame f;
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+    uint64_t rx;
+    uint32_t head;
+
+    boot_two(&t, &t2, "virtio-net-legacy-device", TWO_NICS_ON_A_HUB);
+    driver_init(&t, FEATURES_ALL | F_TSO);
+    driver_init(&t2, FEATURES_ALL | F_GUEST_TSO);
+
+    for (int v6 = 0; v6 < 2; v6++) {
+        uint8_t type = v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+                            VIRTIO_NET_HDR_GSO_TCPV4;
+
+        rx = post_rx(&t2, HDR_MRG + 70000, &head);
+        make_tso_frame(&f, v6, false);
+        tso_hdr(&f, &hdr, type);
+        wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+        expect_segments(&t, &f, false);
+        expect_whole(&t2, rx, head, &f, type);
+        g_free(f.frame);
+    }
+
+    /* The NIC cut nothing itself: the switch did, once per frame */
+    g_assert_cmpuint(dev_stat(&t, "tx-gso"), ==, 2);
+    g_assert_cmpuint(dev_stat(&t, "tx-segments"), ==, 0);
+    g_assert_cmpuint(dev_stat(&t2, "rx-gso"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "up", "gso-segmented"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "up", "gso-segments"), ==, 92);
+    g_assert_cmpuint(port_stat(t.qts, "up", "tx-packets"), ==, 92);
+    g_assert_cmpuint(port_stat(t.qts, "up", "gso-whole"), ==, 0);
+    g_assert_cmpuint(port_stat(t.qts, "nic2", "gso-whole"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "nic2", "tx-packets"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "forwarded"), ==, 94);
+    sock_expect_empty(&t);
+    stop_second(&t2);
+    stop(&t);
+}
+
+/*
+ * Upstream's virtio-net sees a port that takes virtio-net headers and
+ * passes its guest's headers on unchecked: the port checks them.  A bad
+ * one is dropped and counted (bad-offload); a good super-frame is
+ * segmented for the plain port as ours are.
+ */
+static void test_tso_switch_upstream(void)
+{
+    Test t, t2;
+    TsoFrame f;
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+    uint64_t features = F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_MRG_RXBUF) |
+                        F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) |
+                        F(VIRTIO_NET_F_STATUS);
+
+    boot_two(&t, &t2, "virtio-net-device", TWO_NICS_ON_A_HUB);
+    driver_init(&t, features);
+    make_tso_frame(&f, false, false);
+
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.csum_start = cpu_to_le16(f.l4 + 4);
+    wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.gso_size = cpu_to_le16(8);
+    wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+    expect_segments(&t, &f, false);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "bad-offload"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "rx-dropped"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "up", "gso-segments"), ==, 46);
+    sock_expect_empty(&t);
+    g_free(f.frame);
+    stop_second(&t2);
+    stop(&t);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -2528,6 +2735,11 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-net-legacy/swport", test_swport);
     qtest_add_func("/virtio-net-legacy/swport-hairpin", test_swport_hairpin);
     qtest_add_func("/virtio-net-legacy/migrate", test_migrate);
+    if (is_arm()) {
+        qtest_add_func("/virtio-net-legacy/tso-switch", test_tso_switch);
+        qtest_add_func("/virtio-net-legacy/tso-switch-upstream",
+                       test_tso_switch_upstream);
+    }
     if (!is_arm()) {
         qtest_add_func("/virtio-net-legacy/hotplug", test_hotplug);
         qtest_add_func("/virtio-net-legacy/reentrancy/tx-used-ring",

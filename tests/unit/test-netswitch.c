@@ -344,6 +344,7 @@ static void test_drop_reason_names(void)
         [NSW_DROP_STORM] = "storm",
         [NSW_DROP_MAC_LIMIT] = "mac-limit",
         [NSW_DROP_SPOOFED] = "spoofed",
+        [NSW_DROP_BAD_OFFLOAD] = "bad-offload",
     };
     unsigned int r;
 

@@ -225,6 +225,10 @@ def switch_drops(qmp_path):
             for reason, n in port['drops'].items():
                 total[reason] = total.get(reason, 0) + n
     total['drops'] = sum(total.values())
+    # What became of the guest's TCP super-frames (segmentation offload)
+    for key in ('gso-whole', 'gso-segmented', 'gso-segments'):
+        total[key] = sum(port.get(key, 0) for sw in switches
+                         for port in sw['ports'])
     return total
 
 
@@ -371,6 +375,11 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress=None, direct=False,
                     drops = switch_drops(qmp_path)
                     if drops is not None:
                         results['switch'] = ('ok', drops)
+                        if drops['gso-whole'] or drops['gso-segmented']:
+                            print('# netswitch: %d super-frames passed whole, '
+                                  '%d segmented into %d frames' %
+                                  (drops['gso-whole'], drops['gso-segmented'],
+                                   drops['gso-segments']), flush=True)
                     break
                 step = name
                 deadline = time.monotonic() + max(STEP_DEADLINE.values()) + iperf_time * 2

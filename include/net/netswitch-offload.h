@@ -94,4 +94,39 @@ unsigned int nsw_offload_segments(const NswOffload *off, size_t len);
 size_t nsw_offload_segment(const NswOffload *off, const uint8_t *frame,
                            size_t len, unsigned int i, uint8_t *out);
 
+/*
+ * Receive coalescing (GRO): in-order TCP segments of one flow become one
+ * super-frame, by Linux GRO's rules (tcp_gro_receive()): same addresses,
+ * ports, TOS/TTL (traffic class and hop limit), ACK number and TCP
+ * options; contiguous sequence numbers; no flag but ACK and PSH; a
+ * correct TCP checksum (the guest will not check a super-frame's); every
+ * segment but the last exactly as long as the first.  PSH or a shorter
+ * segment is merged and ends the super-frame.  IPv4 without options or
+ * fragments, IPv6 without extension headers.
+ */
+typedef struct NswGro NswGro;
+
+NswGro *nsw_gro_new(void);
+void nsw_gro_free(NswGro *gro);
+
+/*
+ * Take @frame into the super-frame being built (or start one).  False:
+ * it does not continue it, or cannot be merged at all; flush, then offer
+ * it again (a frame no super-frame may start with is refused again: send
+ * it as it is).  *@flush_now is set when the super-frame is complete.
+ */
+bool nsw_gro_offer(NswGro *gro, const uint8_t *frame, size_t len,
+                   bool *flush_now);
+
+/* Whether a frame is held */
+bool nsw_gro_pending(const NswGro *gro);
+
+/*
+ * The frame held, its length in *@len, and in *@off its offload metadata
+ * (NULL: one segment only, the frame as it came).  Valid until the next
+ * call; the GRO is empty afterwards.
+ */
+const uint8_t *nsw_gro_flush(NswGro *gro, size_t *len,
+                             const NswOffload **off);
+
 #endif /* NET_NETSWITCH_OFFLOAD_H */

@@ -291,3 +291,187 @@ size_t nsw_offload_segment(const NswOffload *off, const uint8_t *frame,
     stw_be_p(tcp + TCP_OFF_CSUM, net_checksum_finish(sum));
     return seg_len;
 }
+
+/* ---- Receive coalescing ------------------------------------------------ */
+
+struct NswGro {
+    uint8_t *buf;           /* NSW_GSO_MAX_LEN: the super-frame so far */
+    size_t len;             /* 0: nothing held */
+    unsigned int segs;
+    uint32_t next_seq;
+    NswOffload off;
+};
+
+/* Where a mergeable segment's parts are */
+typedef struct GroSeg {
+    bool v6;
+    size_t l3, l4, data;    /* IP header, TCP header, payload */
+    size_t end;             /* end of the IP datagram (no Ethernet pad) */
+} GroSeg;
+
+NswGro *nsw_gro_new(void)
+{
+    NswGro *gro = g_new0(NswGro, 1);
+
+    gro->buf = g_malloc(NSW_GSO_MAX_LEN);
+    return gro;
+}
+
+void nsw_gro_free(NswGro *gro)
+{
+    if (gro) {
+        g_free(gro->buf);
+        g_free(gro);
+    }
+}
+
+bool nsw_gro_pending(const NswGro *gro)
+{
+    return gro->len != 0;
+}
+
+/* The sum of the pseudo-header of a TCP segment of @tcp_len bytes */
+static uint32_t tcp_pseudo_sum(bool v6, uint8_t *ip, size_t tcp_len)
+{
+    return (v6 ? net_checksum_add(32, ip + 8) : net_checksum_add(8, ip + 12)) +
+           IP_PROTO_TCP_NUM + tcp_len;
+}
+
+/* Whether @frame is a TCP segment GRO may merge; fills @s */
+static bool gro_parse(const uint8_t *frame, size_t len, GroSeg *s)
+{
+    uint16_t type;
+    const uint8_t *ip, *tcp;
+    size_t tcp_len;
+
+    if (len < ETH_HLEN) {
+        return false;
+    }
+    s->l3 = l3_offset(frame, len, &type);
+    ip = frame + s->l3;
+    if (type == ETH_P_IP && len >= s->l3 + IP4_HDR_MIN && ip[0] == 0x45 &&
+        ip[9] == IP_PROTO_TCP_NUM && !(lduw_be_p(ip + 6) & 0x3fff)) {
+        s->v6 = false;
+        s->l4 = s->l3 + IP4_HDR_MIN;
+        s->end = s->l3 + lduw_be_p(ip + 2);
+    } else if (type == ETH_P_IPV6 && len >= s->l3 + IP6_HDR_LEN &&
+               (ip[0] >> 4) == 6 && ip[6] == IP_PROTO_TCP_NUM) {
+        s->v6 = true;
+        s->l4 = s->l3 + IP6_HDR_LEN;
+        s->end = s->l4 + lduw_be_p(ip + 4);
+    } else {
+        return false;
+    }
+    if (s->end > len || s->end < s->l4 + TCP_HDR_MIN) {
+        return false;
+    }
+    tcp = frame + s->l4;
+    tcp_len = (tcp[12] >> 4) * 4;
+    s->data = s->l4 + tcp_len;
+    /* Only ACK and PSH; some payload; a correct checksum */
+    return tcp_len >= TCP_HDR_MIN && s->data < s->end &&
+           (tcp[13] & ~(TCP_PSH | 0x10)) == 0 && (tcp[13] & 0x10) &&
+           net_checksum_finish(tcp_pseudo_sum(s->v6, (uint8_t *)frame + s->l3,
+                                              s->end - s->l4) +
+                               net_checksum_add(s->end - s->l4,
+                                                (uint8_t *)tcp)) == 0;
+}
+
+/* Whether @s of @frame continues the super-frame held */
+static bool gro_continues(NswGro *gro, const uint8_t *frame, const GroSeg *s)
+{
+    const uint8_t *held = gro->buf, *ip = frame + s->l3, *hip = held + s->l3;
+    const uint8_t *tcp = frame + s->l4, *htcp = held + s->l4;
+    size_t payload = s->end - s->data;
+
+    if (s->l3 != gro->off.l3_off || s->data != gro->off.hdr_len ||
+        s->v6 != (gro->off.gso_type == NSW_GSO_TCPV6) ||
+        memcmp(frame, held, s->l3)) {
+        return false;
+    }
+    if (s->v6) {
+        /* version, traffic class, flow label; next header, hop limit */
+        if (memcmp(ip, hip, 4) || memcmp(ip + 6, hip + 6, 34)) {
+            return false;
+        }
+    } else if (ip[1] != hip[1] || ip[8] != hip[8] ||
+               memcmp(ip + 12, hip + 12, 8) ||
+               (lduw_be_p(ip + 6) ^ lduw_be_p(hip + 6))) {
+        return false;
+    }
+    /* ports, ACK number, header length, options; the right sequence */
+    return !memcmp(tcp, htcp, 4) && !memcmp(tcp + 8, htcp + 8, 5) &&
+           !memcmp(tcp + TCP_HDR_MIN, htcp + TCP_HDR_MIN,
+                   s->data - s->l4 - TCP_HDR_MIN) &&
+           ldl_be_p(tcp + TCP_OFF_SEQ) == gro->next_seq &&
+           payload <= gro->off.gso_size &&
+           gro->len + payload <= s->l3 + 65535 + (s->v6 ? IP6_HDR_LEN : 0);
+}
+
+bool nsw_gro_offer(NswGro *gro, const uint8_t *frame, size_t len,
+                   bool *flush_now)
+{
+    GroSeg s;
+    size_t payload;
+
+    *flush_now = false;
+    if (!gro_parse(frame, len, &s)) {
+        return false;
+    }
+    payload = s.end - s.data;
+    if (!gro->len) {
+        memcpy(gro->buf, frame, s.end);
+        gro->len = s.end;
+        gro->segs = 1;
+        gro->off = (NswOffload) {
+            .gso_type = s.v6 ? NSW_GSO_TCPV6 : NSW_GSO_TCPV4,
+            .needs_csum = true,
+            .gso_size = payload,
+            .csum_start = s.l4,
+            .csum_offset = TCP_OFF_CSUM,
+            .l3_off = s.l3,
+            .hdr_len = s.data,
+        };
+    } else if (gro_continues(gro, frame, &s)) {
+        memcpy(gro->buf + gro->len, frame + s.data, payload);
+        gro->len += payload;
+        gro->segs++;
+        gro->buf[s.l4 + TCP_OFF_FLAGS] |= frame[s.l4 + TCP_OFF_FLAGS];
+    } else {
+        return false;
+    }
+    gro->next_seq = ldl_be_p(frame + s.l4 + TCP_OFF_SEQ) + payload;
+    *flush_now = payload < gro->off.gso_size ||
+                 (frame[s.l4 + TCP_OFF_FLAGS] & TCP_PSH);
+    return true;
+}
+
+const uint8_t *nsw_gro_flush(NswGro *gro, size_t *len,
+                             const NswOffload **off)
+{
+    NswOffload *o = &gro->off;
+    uint8_t *ip = gro->buf + o->l3_off;
+    uint8_t *tcp = gro->buf + o->csum_start;
+    size_t tcp_len = gro->len - o->csum_start;
+
+    *len = gro->len;
+    *off = NULL;
+    gro->len = 0;
+    if (gro->segs == 1) {
+        return gro->buf;        /* untouched */
+    }
+    if (o->gso_type == NSW_GSO_TCPV4) {
+        stw_be_p(ip + 2, *len - o->l3_off);
+        stw_be_p(ip + 10, 0);
+        stw_be_p(ip + 10, net_checksum_finish(
+                     net_checksum_add(IP4_HDR_MIN, ip)));
+    } else {
+        stw_be_p(ip + 4, tcp_len);
+    }
+    /* A partial checksum: the pseudo-header sum, as Linux leaves it */
+    stw_be_p(tcp + TCP_OFF_CSUM,
+             (uint16_t)~net_checksum_finish(
+                 tcp_pseudo_sum(o->gso_type == NSW_GSO_TCPV6, ip, tcp_len)));
+    *off = o;
+    return gro->buf;
+}

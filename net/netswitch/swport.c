@@ -54,6 +54,13 @@ struct SwPort {
     NswPcap *capture;
     /* The virtio-net header the device sends and takes, 0: none */
     int peer_hdr_len;
+    /*
+     * gro=on (the default): the super-frame being merged, sent from
+     * gro_bh at the latest; made when a device first takes super-frames
+     */
+    bool gro_enabled;
+    NswGro *gro;
+    QEMUBH *gro_bh;
 };
 
 static SwPort *swport_from_nc(NetClientState *nc)
@@ -74,20 +81,90 @@ static bool swport_can_transmit(NswPort *port, void *opaque)
 }
 
 /* To a device that takes virtio-net headers: what is left to do, or 0s */
-static void swport_send_with_hdr(SwPort *s, NswPacket *pkt)
+static void swport_send_with_hdr(SwPort *s, const uint8_t *data, size_t len,
+                                 const NswOffload *off)
 {
     struct virtio_net_hdr_mrg_rxbuf hdr = { 0 };
-    const NswOffload *off = nsw_packet_offload(pkt);
     struct iovec iov[2] = {
         { .iov_base = &hdr, .iov_len = s->peer_hdr_len },
-        { .iov_base = (void *)nsw_packet_data(pkt),
-          .iov_len = nsw_packet_len(pkt) },
+        { .iov_base = (void *)data, .iov_len = len },
     };
 
     if (off) {
         nsw_offload_to_vnet_hdr(off, &hdr.hdr);
     }
     qemu_sendv_packet(&s->nc, iov, 2);
+}
+
+/* Send the super-frame being merged (or its one segment, as it came) */
+static void swport_gro_flush(SwPort *s)
+{
+    const NswOffload *off;
+    size_t len;
+    const uint8_t *data = nsw_gro_flush(s->gro, &len, &off);
+
+    trace_swport_gro_flush(s->nc.name, len, off ? off->gso_size : 0);
+    swport_send_with_hdr(s, data, len, off);
+}
+
+/* The end of a burst: what was merged goes out now */
+static void swport_gro_bh(void *opaque)
+{
+    SwPort *s = opaque;
+
+    if (nsw_gro_pending(s->gro) && s->nc.peer && s->peer_hdr_len) {
+        swport_gro_flush(s);
+    }
+}
+
+/* Whether the device takes every super-frame GRO may make */
+static bool swport_gro_on(SwPort *s)
+{
+    const unsigned int all = NSW_OFFLOAD_CSUM | NSW_OFFLOAD_TSO4 |
+                             NSW_OFFLOAD_TSO6;
+
+    if (!s->gro_enabled || !s->peer_hdr_len ||
+        (nsw_port_offload_caps(s->port) & all) != all) {
+        return false;
+    }
+    if (!s->gro) {
+        s->gro = nsw_gro_new();
+        s->gro_bh = qemu_bh_new(swport_gro_bh, s);
+    }
+    return true;
+}
+
+/*
+ * Merge @pkt into the super-frame being built, or start one; false when
+ * it cannot be merged and must go out as it is (after what was held).
+ */
+static bool swport_gro_take(SwPort *s, NswPacket *pkt)
+{
+    const uint8_t *data = nsw_packet_data(pkt);
+    size_t len = nsw_packet_len(pkt);
+    bool flush_now;
+
+    if (nsw_packet_offload(pkt)) {
+        if (nsw_gro_pending(s->gro)) {
+            swport_gro_flush(s);
+        }
+        return false;
+    }
+    if (!nsw_gro_offer(s->gro, data, len, &flush_now)) {
+        if (!nsw_gro_pending(s->gro)) {
+            return false;
+        }
+        swport_gro_flush(s);
+        if (!nsw_gro_offer(s->gro, data, len, &flush_now)) {
+            return false;
+        }
+    }
+    if (flush_now) {
+        swport_gro_flush(s);
+    } else {
+        qemu_bh_schedule(s->gro_bh);
+    }
+    return true;
 }
 
 static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
@@ -105,8 +182,11 @@ static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
     }
     trace_swport_transmit(s->nc.name, len);
     /* 0 means QEMU queued it for the peer: accepted all the same */
+    if (swport_gro_on(s) && swport_gro_take(s, pkt)) {
+        return len;
+    }
     if (s->peer_hdr_len) {
-        swport_send_with_hdr(s, pkt);
+        swport_send_with_hdr(s, data, len, nsw_packet_offload(pkt));
     } else {
         qemu_send_packet(&s->nc, data, len);
     }
@@ -241,8 +321,14 @@ static bool swport_check_peer_type(NetClientState *nc, ObjectClass *oc,
 {
     SwPort *s = swport_from_nc(nc);
 
+    const NswOffload *off;
+    size_t len;
+
     s->peer_hdr_len = 0;
     nsw_port_set_offload_caps(s->port, 0);
+    if (s->gro && nsw_gro_pending(s->gro)) {
+        nsw_gro_flush(s->gro, &len, &off);     /* for the device before */
+    }
     return true;
 }
 
@@ -277,6 +363,10 @@ static void swport_cleanup(NetClientState *nc)
         s->port = NULL;
     }
     nsw_pcap_close(s->capture);
+    if (s->gro_bh) {
+        qemu_bh_delete(s->gro_bh);
+    }
+    nsw_gro_free(s->gro);
     s->sw->nports--;
     object_unref(OBJECT(s->sw));
 }
@@ -392,6 +482,7 @@ int net_init_swport(const Netdev *netdev, const char *name,
         goto fail;
     }
     nsw_port_set_hairpin(s->port, opts->has_hairpin && opts->hairpin);
+    s->gro_enabled = !opts->has_gro || opts->gro;
     if (!swport_apply_settings(s->port,
                                qapi_NetdevSwportOptions_base(opts), errp)) {
         goto fail;

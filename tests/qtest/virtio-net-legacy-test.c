@@ -2667,6 +2667,157 @@ static void test_tso_switch_upstream(void)
     stop(&t);
 }
 
+/* ---- Receive coalescing ------------------------------------------------ */
+
+/*
+ * Segment @i of @f as a TCP sender would put it on the wire, with @flags
+ * and correct checksums; returns its length.
+ */
+static size_t make_wire_segment(const TsoFrame *f, unsigned int i,
+                                uint8_t flags, uint8_t *out)
+{
+    size_t from = f->hdr_len + i * f->mss;
+    size_t chunk = MIN(f->mss, f->len - from);
+    size_t len = f->hdr_len + chunk;
+    uint8_t *ip = out + 14, *tcp = out + f->l4;
+
+    g_assert(!f->v6);
+    memcpy(out, f->frame, f->hdr_len);
+    memcpy(out + f->hdr_len, f->frame + from, chunk);
+    stw_be_p(ip + 2, len - 14);
+    stw_be_p(ip + 4, TSO_IP_ID + i);
+    stw_be_p(ip + 10, 0);
+    stw_be_p(ip + 10, ~csum_fold(csum_add(0, ip, 20)));
+    stl_be_p(tcp + 4, TSO_SEQ + i * f->mss);
+    tcp[13] = flags;
+    stw_be_p(tcp + 16, 0);
+    stw_be_p(tcp + 16, ~csum_fold(csum_add(csum_add(0, ip + 12, 8) + 6 +
+                                           len - f->l4, tcp, len - f->l4)));
+    return len;
+}
+
+/* Send the segments @which[] of @f in one write: one burst for QEMU */
+static void sock_send_burst(Test *t, const TsoFrame *f, const int *which,
+                            int n, uint8_t last_flags)
+{
+    g_autofree uint8_t *buf = g_malloc(n * 2048);
+    size_t off = 0;
+
+    for (int k = 0; k < n; k++) {
+        size_t len = make_wire_segment(f, which[k],
+                                       k == n - 1 ? last_flags : TCP_ACK,
+                                       buf + off + 4);
+
+        stl_be_p(buf + off, len);
+        off += 4 + len;
+    }
+    g_assert_cmpint(send(t->sock, buf, off, 0), ==, off);
+}
+
+/*
+ * The guest got segments @first .. @first + @n - 1 of @f as one
+ * super-frame: the first's headers with the total length, the flags of
+ * all, a partial checksum (the pseudo-header sum), the payloads in order.
+ */
+static void expect_merged(Test *t, uint64_t addr, uint32_t head,
+                          const TsoFrame *f, unsigned int first,
+                          unsigned int n, uint8_t flags)
+{
+    size_t payload = n * f->mss;
+    size_t len = f->hdr_len + payload;
+    g_autofree uint8_t *got = g_malloc(len);
+    g_autofree uint8_t *seg = g_malloc(2048);
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+    const uint8_t *ip = got + 14, *tcp = got + f->l4;
+
+    g_assert_cmpuint(wait_used(t, t->vq[RXQ], head), ==, HDR_MRG + len);
+    qtest_memread(t->qts, addr, &hdr, sizeof(hdr));
+    g_assert_cmphex(hdr.hdr.flags, ==, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    g_assert_cmphex(hdr.hdr.gso_type, ==, VIRTIO_NET_HDR_GSO_TCPV4);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.gso_size), ==, f->mss);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.csum_start), ==, f->l4);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.csum_offset), ==, 16);
+    qtest_memread(t->qts, addr + HDR_MRG, got, len);
+    make_wire_segment(f, first, flags, seg);
+    g_assert(!memcmp(got, seg, 14 + 2));
+    g_assert_cmpuint(lduw_be_p(ip + 2), ==, len - 14);
+    g_assert(!memcmp(ip + 4, seg + 14 + 4, 6));
+    g_assert_cmphex(csum_fold(csum_add(0, ip, 20)), ==, 0xffff);
+    g_assert(!memcmp(ip + 12, seg + 14 + 12, 8));
+    g_assert(!memcmp(tcp, seg + f->l4, 13));
+    g_assert_cmphex(tcp[13], ==, flags);
+    g_assert_cmphex(lduw_be_p(tcp + 16), ==,
+                    csum_fold(csum_add(0, ip + 12, 8) + 6 + len - f->l4));
+    g_assert(!memcmp(tcp + 18, seg + f->l4 + 18, TSO_TCP_LEN - 18));
+    g_assert(!memcmp(got + f->hdr_len,
+                     f->frame + f->hdr_len + first * f->mss, payload));
+}
+
+#define GRO_SWITCH \
+    "-object netswitch,id=sw0,policy=hub " \
+    "-netdev socket,id=wire,fd=%d " \
+    "-netdev swport,id=up,switch=sw0,netdev=wire " \
+    "-netdev swport,id=nic,switch=sw0"
+
+/*
+ * GRO (on by default) at the port of a guest that takes super-frames: a
+ * burst of in-order segments reaches it as one; an out-of-order segment
+ * ends the super-frame (and starts the next); a lone segment arrives as
+ * it was.  With gro=off, or without GUEST_TSO, each comes on its own.
+ */
+static void test_gro(void)
+{
+    static const int burst[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+    static const int gap[] = { 8, 9, 11, 12 };
+    Test t;
+    TsoFrame f;
+    uint64_t rx[3];
+    uint32_t head[3];
+    uint8_t one[2048];
+    size_t len;
+
+    boot(&t, "", GRO_SWITCH);
+    driver_init(&t, FEATURES_ALL | F_GUEST_TSO);
+    make_tso_frame(&f, false, false);
+    for (int i = 0; i < 3; i++) {
+        rx[i] = post_rx(&t, HDR_MRG + 70000, &head[i]);
+    }
+
+    /* Eight in a burst, PSH on the last: one super-frame, sent at PSH */
+    sock_send_burst(&t, &f, burst, ARRAY_SIZE(burst), TCP_ACK | TCP_PSH);
+    expect_merged(&t, rx[0], head[0], &f, 0, 8, TCP_ACK | TCP_PSH);
+
+    /* 8 9 11 12: 10 is missing, so two super-frames of two */
+    sock_send_burst(&t, &f, gap, ARRAY_SIZE(gap), TCP_ACK);
+    expect_merged(&t, rx[1], head[1], &f, 8, 2, TCP_ACK);
+    expect_merged(&t, rx[2], head[2], &f, 11, 2, TCP_ACK);
+
+    /* A lone segment goes to the guest as it came, checksum and all */
+    rx[0] = post_rx(&t, HDR_MRG + 70000, &head[0]);
+    len = make_wire_segment(&f, 20, TCP_ACK, one);
+    sock_send(&t, one, len);
+    rx_check(&t, rx[0], head[0], one, len);
+    g_assert_cmpuint(dev_stat(&t, "rx-gso"), ==, 3);
+    stop(&t);
+
+    for (int off = 0; off < 2; off++) {
+        boot(&t, "", off ? GRO_SWITCH ",gro=off" : GRO_SWITCH);
+        driver_init(&t, FEATURES_ALL | (off ? F_GUEST_TSO : 0));
+        for (int i = 0; i < 2; i++) {
+            rx[i] = post_rx(&t, HDR_MRG + 2048, &head[i]);
+        }
+        sock_send_burst(&t, &f, burst, 2, TCP_ACK);
+        for (int i = 0; i < 2; i++) {
+            len = make_wire_segment(&f, i, TCP_ACK, one);
+            g_assert_cmpuint(wait_used(&t, t.vq[RXQ], head[i]), ==,
+                             HDR_MRG + len);
+        }
+        g_assert_cmpuint(dev_stat(&t, "rx-gso"), ==, 0);
+        stop(&t);
+    }
+    g_free(f.frame);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -2728,6 +2879,7 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-net-legacy/tx-too-long", test_tx_too_long);
     qtest_add_func("/virtio-net-legacy/tso", test_tso);
     qtest_add_func("/virtio-net-legacy/tso-bad", test_tso_bad);
+    qtest_add_func("/virtio-net-legacy/gro", test_gro);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-network",
                    test_reentrancy_rx_from_network);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-tx-bh",

@@ -242,6 +242,11 @@ def qemu_command(nic, qemu_dir, append, direct=False, qmp_path=None,
                  shape=None):
     binary, machine, nic_args, xnic, console = BOARDS[nic]
     arch = ARCH[binary]
+    # XNET_GRO=off: no receive coalescing at the guest's switch port
+    if os.environ.get('XNET_GRO') in ('on', 'off'):
+        nic_args = [a + ',gro=' + os.environ['XNET_GRO']
+                    if a.startswith('swport,id=nic0,') else a
+                    for a in nic_args]
     g = GUEST
     if direct:
         network = direct_nic_args(nic_args)

@@ -2271,7 +2271,8 @@ static int tshark_count(const char *pcap, const char *filter)
     g_autofree char *tshark = g_find_program_in_path("tshark");
     const char *argv[] = {
         tshark, "-n", "-r", pcap, "-o", "ip.check_checksum:TRUE",
-        "-o", "tcp.check_checksum:TRUE", "-o", "tcp.relative_sequence_numbers:FALSE",
+        "-o", "tcp.check_checksum:TRUE",
+        "-o", "tcp.relative_sequence_numbers:FALSE",
         "-Y", filter, "-T", "fields", "-e", "frame.number", NULL,
     };
     int status, count = 0;
@@ -2390,6 +2391,7 @@ static void test_tso_bad(void)
     g_autofree uint8_t *bad = NULL;
     uint64_t drops = 0;
     uint8_t frame[200];
+    uint32_t head;
 
     start(&t, "", FEATURES_ALL | F(VIRTIO_NET_F_HOST_TSO4));
     make_tso_frame(&f, false, false);
@@ -2443,8 +2445,8 @@ static void test_tso_bad(void)
     make_frame(frame, peer_mac, 0x88b5, 0x50, sizeof(frame));
     tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
     hdr.hdr.hdr_len = cpu_to_le16(sizeof(frame) + 1);
-    g_assert_cmpuint(wait_used(&t, t.vq[TXQ],
-                               tx_frame(&t, &hdr, frame, sizeof(frame))), ==, 0);
+    head = tx_frame(&t, &hdr, frame, sizeof(frame));
+    g_assert_cmpuint(wait_used(&t, t.vq[TXQ], head), ==, 0);
     g_assert_cmpuint(dev_stat(&t, "tx-bad-offload"), ==, ++drops);
 
     /* Longer than 1518 bytes without being a super-frame */

@@ -296,7 +296,8 @@ size_t nsw_offload_segment(const NswOffload *off, const uint8_t *frame,
 
 struct NswGro {
     uint8_t *buf;           /* NSW_GSO_MAX_LEN: the super-frame so far */
-    size_t len;             /* 0: nothing held */
+    size_t len;             /* 0: nothing held; else up to the payload's end */
+    size_t first_len;       /* the first segment's, Ethernet padding too */
     unsigned int segs;
     uint32_t next_seq;
     NswOffload off;
@@ -415,12 +416,14 @@ bool nsw_gro_offer(NswGro *gro, const uint8_t *frame, size_t len,
     size_t payload;
 
     *flush_now = false;
-    if (!gro_parse(frame, len, &s)) {
+    if (len > NSW_GSO_MAX_LEN || !gro_parse(frame, len, &s)) {
         return false;
     }
     payload = s.end - s.data;
     if (!gro->len) {
-        memcpy(gro->buf, frame, s.end);
+        /* All of it: a lone segment goes on exactly as it came */
+        memcpy(gro->buf, frame, len);
+        gro->first_len = len;
         gro->len = s.end;
         gro->segs = 1;
         gro->off = (NswOffload) {
@@ -458,6 +461,7 @@ const uint8_t *nsw_gro_flush(NswGro *gro, size_t *len,
     *off = NULL;
     gro->len = 0;
     if (gro->segs == 1) {
+        *len = gro->first_len;
         return gro->buf;        /* untouched */
     }
     if (o->gso_type == NSW_GSO_TCPV4) {

@@ -24,9 +24,19 @@
  * and reschedules itself while the ring has more; guest kicks are off
  * meanwhile.  A frame the peer cannot take now is queued by QEMU's net
  * layer; its buffer goes back to the guest when the peer takes it, and
- * TX stops until then.  The peer never gets a virtio header: a frame that
- * asks for a checksum (NEEDS_CSUM) gets it here.  Without segmentation
- * offload no frame is longer than 1518 bytes; a longer one is dropped.
+ * TX stops until then.
+ *
+ * Offloads (HOST_TSO4/6, HOST_ECN, CSUM): a guest may send 64 KiB TCP
+ * super-frames and frames with partial checksums.  Every field of the
+ * header is checked against the frame (nsw_offload_from_vnet_hdr()); a
+ * bad one is a counted drop.  A peer that takes virtio-net headers (a
+ * netswitch port, tap with vnet_hdr) gets the frame whole with its
+ * header, and segments or completes it where it must, once; any other
+ * peer gets the segments, made here by the same code
+ * (nsw_offload_segment()).  No frame but a super-frame is longer than
+ * 1518 bytes; a longer one is dropped.  With GUEST_TSO4/6 and GUEST_ECN
+ * the guest receives the super-frames and partial checksums such a peer
+ * hands us (GUEST_CSUM) as they are.
  *
  * Ring updates and frame copies from the TX bottom half and from frame
  * delivery run under the transport's re-entrancy guard: a guest that aims
@@ -60,6 +70,7 @@
 #include "net/checksum.h"
 #include "net/eth.h"
 #include "net/net.h"
+#include "net/netswitch-offload.h"
 #include "system/system.h"
 #include "standard-headers/linux/virtio_ids.h"
 #include "standard-headers/linux/virtio_net.h"
@@ -70,11 +81,11 @@
 #define VNL_CTRL_QUEUE_SIZE     64
 #define VNL_TX_BURST_DEFAULT    256
 /*
- * The longest frame a driver may send.  We offer neither segmentation
- * offload (HOST_TSO4/6, HOST_UFO) nor an MTU, so a frame is at most a
- * VLAN-tagged Ethernet frame without its FCS: 1518 bytes, what Linux's
- * driver sizes its buffers for (MAX_PACKET_LEN) and what every NIC
- * behind a netswitch can take.
+ * The longest frame a driver may send but a super-frame.  We offer no MTU,
+ * so a frame is at most a VLAN-tagged Ethernet frame without its FCS:
+ * 1518 bytes, what Linux's driver sizes its buffers for (MAX_PACKET_LEN)
+ * and what every NIC behind a netswitch can take.  Segments of a
+ * super-frame are held to the same length.
  */
 #define VNL_TX_MAX_FRAME        (ETH_HLEN + sizeof(struct vlan_header) + \
                                  ETH_MTU)
@@ -87,6 +98,15 @@
     (BIT_ULL(VIRTIO_NET_F_CTRL_RX) | BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) | \
      BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) | BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) | \
      BIT_ULL(VIRTIO_NET_F_GUEST_ANNOUNCE))
+/* Segmentation offload the guest may ask of us, and we of the guest */
+#define VNL_HOST_GSO_FEATURES \
+    (BIT_ULL(VIRTIO_NET_F_HOST_TSO4) | BIT_ULL(VIRTIO_NET_F_HOST_TSO6) | \
+     BIT_ULL(VIRTIO_NET_F_HOST_ECN))
+#define VNL_GUEST_GSO_FEATURES \
+    (BIT_ULL(VIRTIO_NET_F_GUEST_TSO4) | BIT_ULL(VIRTIO_NET_F_GUEST_TSO6) | \
+     BIT_ULL(VIRTIO_NET_F_GUEST_ECN))
+/* How much of a frame nsw_offload_from_vnet_hdr() reads: its headers */
+#define VNL_TX_HEAD_LEN         256
 /* Ring features that exist only with VERSION_1 */
 #define VNL_MODERN_ONLY_FEATURES \
     (BIT_ULL(VIRTIO_F_RING_PACKED) | BIT_ULL(VIRTIO_F_IN_ORDER) | \
@@ -169,51 +189,132 @@ static void vnl_tx_schedule(VirtIONetLegacy *n)
     }
 }
 
-/* Why a TX frame cannot be sent as the guest described it, or NULL */
-static const char *vnl_tx_check(VirtIONetLegacy *n,
-                                const struct virtio_net_hdr *hdr, size_t len)
+/* The longest frame the negotiated features let the guest send */
+static size_t vnl_tx_max_len(VirtIONetLegacy *n)
+{
+    return vnl_has(n, VIRTIO_NET_F_HOST_TSO4) ||
+           vnl_has(n, VIRTIO_NET_F_HOST_TSO6) ? NSW_GSO_MAX_LEN :
+           VNL_TX_MAX_FRAME;
+}
+
+/* The guest's header, in the host's byte order */
+static void vnl_hdr_to_host(VirtIONetLegacy *n, struct virtio_net_hdr *hdr)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(n);
 
-    if (len < ETH_HLEN) {
-        return "shorter than an Ethernet header";
-    }
-    if (len > VNL_TX_MAX_FRAME) {
-        return "longer than the negotiated features allow";
-    }
-    if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-        return "segmentation offload was not offered";
-    }
-    if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-        size_t start = virtio_lduw_p(vdev, &hdr->csum_start);
-        size_t offset = virtio_lduw_p(vdev, &hdr->csum_offset);
+    hdr->hdr_len = virtio_lduw_p(vdev, &hdr->hdr_len);
+    hdr->gso_size = virtio_lduw_p(vdev, &hdr->gso_size);
+    hdr->csum_start = virtio_lduw_p(vdev, &hdr->csum_start);
+    hdr->csum_offset = virtio_lduw_p(vdev, &hdr->csum_offset);
+}
 
-        if (!vnl_has(n, VIRTIO_NET_F_CSUM)) {
-            return "checksum offload was not negotiated";
+/* Which offload the header asks for that the guest did not negotiate */
+static const char *vnl_tx_unnegotiated(VirtIONetLegacy *n,
+                                       const struct virtio_net_hdr *hdr)
+{
+    switch (hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+    case VIRTIO_NET_HDR_GSO_TCPV4:
+        if (!vnl_has(n, VIRTIO_NET_F_HOST_TSO4)) {
+            return "TSO4 was not negotiated";
         }
-        if (start + offset + sizeof(uint16_t) > len) {
-            return "checksum position outside the frame";
+        break;
+    case VIRTIO_NET_HDR_GSO_TCPV6:
+        if (!vnl_has(n, VIRTIO_NET_F_HOST_TSO6)) {
+            return "TSO6 was not negotiated";
         }
+        break;
+    }
+    if ((hdr->gso_type & VIRTIO_NET_HDR_GSO_ECN) &&
+        !vnl_has(n, VIRTIO_NET_F_HOST_ECN)) {
+        return "ECN was not negotiated";
+    }
+    if ((hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+        !vnl_has(n, VIRTIO_NET_F_CSUM)) {
+        return "checksum offload was not negotiated";
     }
     return NULL;
 }
 
 /*
- * Complete a partial checksum: the guest put the pseudo-header sum at
- * csum_start + csum_offset; the sum from csum_start to the end of the
- * frame, complemented, goes there.  Zero is sent as 0xffff, which means
- * the same to TCP and "no checksum" never to UDP.
+ * Why a TX frame cannot be sent as the guest described it, or NULL with
+ * @off filled.  @head holds the frame's first bytes (its headers).
  */
-static void vnl_tx_fill_csum(VirtIONetLegacy *n,
-                             const struct virtio_net_hdr *hdr,
-                             uint8_t *frame, size_t len)
+static const char *vnl_tx_check(VirtIONetLegacy *n,
+                                const struct virtio_net_hdr *hdr,
+                                const uint8_t *head, size_t len,
+                                NswOffload *off)
 {
-    VirtIODevice *vdev = VIRTIO_DEVICE(n);
-    size_t start = virtio_lduw_p(vdev, &hdr->csum_start);
-    size_t offset = virtio_lduw_p(vdev, &hdr->csum_offset);
-    uint32_t sum = net_checksum_add(len - start, frame + start);
+    const char *why;
 
-    stw_be_p(frame + start + offset, net_checksum_finish_nozero(sum));
+    if (len < ETH_HLEN) {
+        return "shorter than an Ethernet header";
+    }
+    if (len > vnl_tx_max_len(n)) {
+        return "longer than the negotiated features allow";
+    }
+    why = vnl_tx_unnegotiated(n, hdr);
+    if (!why) {
+        why = nsw_offload_from_vnet_hdr(off, hdr, head, len, VNL_TX_MAX_FRAME);
+    }
+    if (!why && off->gso_type == NSW_GSO_NONE && len > VNL_TX_MAX_FRAME) {
+        why = "longer than 1518 bytes but not a super-frame";
+    }
+    return why;
+}
+
+/*
+ * A peer that takes virtio-net headers gets the frame whole, straight
+ * from the guest's buffers, behind a header in the host's byte order.
+ */
+static ssize_t vnl_tx_with_hdr(VirtIONetLegacy *n, VirtQueueElement *elem,
+                               const NswOffload *off, size_t len)
+{
+    struct virtio_net_hdr_mrg_rxbuf hdr = { 0 };
+    unsigned int sg_num;
+
+    nsw_offload_to_vnet_hdr(off, &hdr.hdr);
+    n->tx_sg[0].iov_base = &hdr;
+    n->tx_sg[0].iov_len = n->peer_hdr_len;
+    sg_num = iov_copy(n->tx_sg + 1, ARRAY_SIZE(n->tx_sg) - 1,
+                      elem->out_sg, elem->out_num, vnl_hdr_len(n), len);
+    if (off->gso_type != NSW_GSO_NONE) {
+        n->stats.tx_gso++;
+    }
+    return qemu_sendv_packet_async(vnl_nc(n), n->tx_sg, sg_num + 1,
+                                   vnl_tx_complete);
+}
+
+/*
+ * Any other peer gets what the guest asked for done: the segments of a
+ * super-frame, or the frame with its checksum complete.  Only the last
+ * one waits for the peer (QEMU's net queue copies the others).
+ */
+static ssize_t vnl_tx_done_here(VirtIONetLegacy *n, VirtQueueElement *elem,
+                                const NswOffload *off, size_t len)
+{
+    NetClientState *nc = vnl_nc(n);
+    unsigned int count = nsw_offload_segments(off, len);
+    ssize_t ret = 0;
+
+    iov_to_buf(elem->out_sg, elem->out_num, vnl_hdr_len(n), n->tx_buf, len);
+    for (unsigned int i = 0; i < count; i++) {
+        size_t seg_len = nsw_offload_segment(off, n->tx_buf, len, i,
+                                             n->seg_buf);
+
+        if (i + 1 < count) {
+            qemu_send_packet(nc, n->seg_buf, seg_len);
+        } else {
+            ret = qemu_send_packet_async(nc, n->seg_buf, seg_len,
+                                         vnl_tx_complete);
+        }
+    }
+    if (off->gso_type != NSW_GSO_NONE) {
+        n->stats.tx_gso++;
+        n->stats.tx_segments += count;
+    } else {
+        n->stats.tx_csum++;
+    }
+    return ret;
 }
 
 static VNLTxResult vnl_tx_one(VirtIONetLegacy *n, VirtQueueElement *elem)
@@ -224,8 +325,8 @@ static VNLTxResult vnl_tx_one(VirtIONetLegacy *n, VirtQueueElement *elem)
     size_t hdr_len = vnl_hdr_len(n);
     size_t size = iov_size(elem->out_sg, elem->out_num);
     size_t len;
+    NswOffload off;
     const char *why;
-    bool csum;
     ssize_t ret;
 
     if (elem->in_num) {
@@ -239,12 +340,16 @@ static VNLTxResult vnl_tx_one(VirtIONetLegacy *n, VirtQueueElement *elem)
         return VNL_TX_BROKEN;
     }
     iov_to_buf(elem->out_sg, elem->out_num, 0, &hdr, sizeof(hdr));
+    vnl_hdr_to_host(n, &hdr);
     len = size - hdr_len;
+    iov_to_buf(elem->out_sg, elem->out_num, hdr_len, n->tx_head,
+               MIN(len, VNL_TX_HEAD_LEN));
 
-    why = vnl_tx_check(n, &hdr, len);
+    why = vnl_tx_check(n, &hdr, n->tx_head, len, &off);
     if (why) {
         qemu_log_mask(LOG_GUEST_ERROR, "virtio-net-legacy: TX frame of %zu "
                       "bytes dropped: %s\n", len, why);
+        n->stats.tx_bad_offload += hdr.gso_type || hdr.flags;
     } else if (nc->link_down) {
         why = "link down";
     }
@@ -254,14 +359,12 @@ static VNLTxResult vnl_tx_one(VirtIONetLegacy *n, VirtQueueElement *elem)
         return VNL_TX_DONE;
     }
 
-    csum = hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    trace_virtio_net_legacy_tx_frame(len, csum);
-    if (csum) {
-        /* The checksum goes into a copy: guest TX buffers are read-only */
-        iov_to_buf(elem->out_sg, elem->out_num, hdr_len, n->tx_buf, len);
-        vnl_tx_fill_csum(n, &hdr, n->tx_buf, len);
-        n->stats.tx_csum++;
-        ret = qemu_send_packet_async(nc, n->tx_buf, len, vnl_tx_complete);
+    trace_virtio_net_legacy_tx_frame(len, off.needs_csum, off.gso_type,
+                                     off.gso_size);
+    if (n->peer_hdr_len) {
+        ret = vnl_tx_with_hdr(n, elem, &off, len);
+    } else if (nsw_offload_needed(&off)) {
+        ret = vnl_tx_done_here(n, elem, &off, len);
     } else {
         unsigned int sg_num = iov_copy(n->tx_sg, ARRAY_SIZE(n->tx_sg),
                                        elem->out_sg, elem->out_num,
@@ -506,6 +609,50 @@ static uint8_t vnl_rx_hdr_flags(VirtIONetLegacy *n, const uint8_t *buf,
 }
 
 /*
+ * The header the guest gets for a frame: what the peer's header (@peer,
+ * host byte order) says, in the guest's, when the guest negotiated it.
+ * NULL, or why the guest cannot take the frame.  The peer was told what
+ * the guest takes (vnl_peer_setup()), so that is a peer's bug.
+ */
+static const char *vnl_rx_guest_hdr(VirtIONetLegacy *n,
+                                    const struct virtio_net_hdr *peer,
+                                    const uint8_t *buf, size_t size,
+                                    struct virtio_net_hdr *hdr)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(n);
+    uint8_t gso = peer->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+
+    memset(hdr, 0, sizeof(*hdr));
+    if (!(peer->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
+        hdr->flags = vnl_rx_hdr_flags(n, buf, size);
+        return gso ? "super-frame without a partial checksum" : NULL;
+    }
+    if (!vnl_has(n, VIRTIO_NET_F_GUEST_CSUM)) {
+        return "partial checksum, GUEST_CSUM not negotiated";
+    }
+    if ((gso == VIRTIO_NET_HDR_GSO_TCPV4 &&
+         !vnl_has(n, VIRTIO_NET_F_GUEST_TSO4)) ||
+        (gso == VIRTIO_NET_HDR_GSO_TCPV6 &&
+         !vnl_has(n, VIRTIO_NET_F_GUEST_TSO6)) ||
+        (gso != VIRTIO_NET_HDR_GSO_NONE && gso != VIRTIO_NET_HDR_GSO_TCPV4 &&
+         gso != VIRTIO_NET_HDR_GSO_TCPV6) ||
+        ((peer->gso_type & VIRTIO_NET_HDR_GSO_ECN) &&
+         !vnl_has(n, VIRTIO_NET_F_GUEST_ECN))) {
+        return "super-frame the guest did not negotiate";
+    }
+    hdr->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    hdr->gso_type = peer->gso_type;
+    virtio_stw_p(vdev, &hdr->hdr_len, peer->hdr_len);
+    virtio_stw_p(vdev, &hdr->gso_size, peer->gso_size);
+    virtio_stw_p(vdev, &hdr->csum_start, peer->csum_start);
+    virtio_stw_p(vdev, &hdr->csum_offset, peer->csum_offset);
+    if (gso) {
+        n->stats.rx_gso++;
+    }
+    return NULL;
+}
+
+/*
  * Whether the RX ring has a buffer (bytes == 0) or room for @bytes.  Guest
  * kicks are wanted only while it has not: then a kick means new buffers.
  */
@@ -551,12 +698,12 @@ static ssize_t vnl_rx_drop(VirtIONetLegacy *n, const char *why, size_t size)
 }
 
 /* Without MRG_RXBUF: the frame and a 10-byte header in one buffer */
-static ssize_t vnl_rx_single(VirtIONetLegacy *n, const uint8_t *buf,
-                             size_t size)
+static ssize_t vnl_rx_single(VirtIONetLegacy *n,
+                             const struct virtio_net_hdr *hdr,
+                             const uint8_t *buf, size_t size)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(n);
-    struct virtio_net_hdr hdr = { 0 };
-    size_t hdr_len = sizeof(hdr);
+    size_t hdr_len = sizeof(*hdr);
     VirtQueueElement *elem;
     size_t room;
 
@@ -583,14 +730,13 @@ static ssize_t vnl_rx_single(VirtIONetLegacy *n, const uint8_t *buf,
         return vnl_rx_drop(n, "buffer too small", size);
     }
 
-    hdr.flags = vnl_rx_hdr_flags(n, buf, size);
-    iov_from_buf(elem->in_sg, elem->in_num, 0, &hdr, hdr_len);
+    iov_from_buf(elem->in_sg, elem->in_num, 0, hdr, hdr_len);
     iov_from_buf(elem->in_sg, elem->in_num, hdr_len, buf, size);
     virtqueue_push(n->rx_vq, elem, hdr_len + size);
     virtio_notify(vdev, n->rx_vq);
     g_free(elem);
     n->stats.rx_frames++;
-    trace_virtio_net_legacy_rx_frame(size, 1, hdr.flags);
+    trace_virtio_net_legacy_rx_frame(size, 1, hdr->flags, hdr->gso_type);
     return size;
 }
 
@@ -600,11 +746,12 @@ static ssize_t vnl_rx_single(VirtIONetLegacy *n, const uint8_t *buf,
  * guest took buffers back meanwhile, or one is malformed, the buffers go
  * back to the ring unused and the frame is dropped.
  */
-static ssize_t vnl_rx_merge(VirtIONetLegacy *n, const uint8_t *buf,
-                            size_t size)
+static ssize_t vnl_rx_merge(VirtIONetLegacy *n,
+                            const struct virtio_net_hdr *ghdr,
+                            const uint8_t *buf, size_t size)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(n);
-    struct virtio_net_hdr_mrg_rxbuf hdr = { 0 };
+    struct virtio_net_hdr_mrg_rxbuf hdr = { .hdr = *ghdr };
     size_t hdr_len = sizeof(hdr);
     size_t copied = 0;
     unsigned int count = 0;
@@ -649,7 +796,6 @@ static ssize_t vnl_rx_merge(VirtIONetLegacy *n, const uint8_t *buf,
         return vnl_rx_drop(n, why, size);
     }
 
-    hdr.hdr.flags = vnl_rx_hdr_flags(n, buf, size);
     virtio_stw_p(vdev, &hdr.num_buffers, count);
     iov_from_buf(n->rx_elems[0]->in_sg, n->rx_elems[0]->in_num, 0,
                  &hdr, hdr_len);
@@ -660,7 +806,8 @@ static ssize_t vnl_rx_merge(VirtIONetLegacy *n, const uint8_t *buf,
     virtqueue_flush(n->rx_vq, count);
     virtio_notify(vdev, n->rx_vq);
     n->stats.rx_frames++;
-    trace_virtio_net_legacy_rx_frame(size, count, hdr.hdr.flags);
+    trace_virtio_net_legacy_rx_frame(size, count, hdr.hdr.flags,
+                                     hdr.hdr.gso_type);
     return size;
 }
 
@@ -686,6 +833,8 @@ static bool vnl_can_receive(NetClientState *nc)
 static ssize_t vnl_receive(NetClientState *nc, const uint8_t *buf, size_t size)
 {
     VirtIONetLegacy *n = qemu_get_nic_opaque(nc);
+    struct virtio_net_hdr peer_hdr = { 0 }, hdr;
+    size_t peer_hdr_len = n->peer_hdr_len;
     const char *why;
     bool merge;
 
@@ -695,14 +844,24 @@ static ssize_t vnl_receive(NetClientState *nc, const uint8_t *buf, size_t size)
     if (!vnl_rx_ready(n)) {
         return vnl_rx_drop(n, "device not ready", size);
     }
-    if (size < ETH_HLEN) {
+    if (size < peer_hdr_len + ETH_HLEN) {
         return vnl_rx_drop(n, "runt", size);
+    }
+    if (peer_hdr_len) {
+        /* The peer's header, in the host's byte order, then the frame */
+        memcpy(&peer_hdr, buf, sizeof(peer_hdr));
+        buf += peer_hdr_len;
+        size -= peer_hdr_len;
     }
     why = vnl_rx_filter(n, buf, size);
     if (why) {
         n->stats.rx_filtered++;
         trace_virtio_net_legacy_rx_filtered(why, size);
-        return size;
+        return size + peer_hdr_len;
+    }
+    why = vnl_rx_guest_hdr(n, &peer_hdr, buf, size, &hdr);
+    if (why) {
+        return vnl_rx_drop(n, why, size) + peer_hdr_len;
     }
     merge = vnl_has(n, VIRTIO_NET_F_MRG_RXBUF);
     if (!vnl_rx_has_room(n, merge ? vnl_hdr_len(n) + size : 0)) {
@@ -711,12 +870,14 @@ static ssize_t vnl_receive(NetClientState *nc, const uint8_t *buf, size_t size)
             qemu_log_mask(LOG_GUEST_ERROR, "virtio-net-legacy: a %zu-byte "
                           "frame cannot fit the full RX ring: dropped\n",
                           size);
-            return vnl_rx_drop(n, "larger than the whole RX ring", size);
+            return vnl_rx_drop(n, "larger than the whole RX ring", size) +
+                   peer_hdr_len;
         }
         trace_virtio_net_legacy_rx_wait(size);
         return 0;       /* queued; the guest's next RX kick flushes it */
     }
-    return merge ? vnl_rx_merge(n, buf, size) : vnl_rx_single(n, buf, size);
+    return peer_hdr_len + (merge ? vnl_rx_merge(n, &hdr, buf, size) :
+                                   vnl_rx_single(n, &hdr, buf, size));
 }
 
 static void vnl_handle_rx(VirtIODevice *vdev, VirtQueue *vq)
@@ -1053,12 +1214,57 @@ static uint64_t vnl_get_features(VirtIODevice *vdev, uint64_t features,
     if (!virtio_has_feature(features, VIRTIO_NET_F_CTRL_RX)) {
         virtio_clear_feature(&features, VIRTIO_NET_F_CTRL_RX_EXTRA);
     }
+    /* Spec 5.1.3.1: TSO needs the matching checksum offload, ECN a TSO */
+    if (!virtio_has_feature(features, VIRTIO_NET_F_CSUM)) {
+        features &= ~VNL_HOST_GSO_FEATURES;
+    }
+    if (!virtio_has_feature(features, VIRTIO_NET_F_GUEST_CSUM)) {
+        features &= ~VNL_GUEST_GSO_FEATURES;
+    }
+    if (!virtio_has_feature(features, VIRTIO_NET_F_HOST_TSO4) &&
+        !virtio_has_feature(features, VIRTIO_NET_F_HOST_TSO6)) {
+        virtio_clear_feature(&features, VIRTIO_NET_F_HOST_ECN);
+    }
+    if (!virtio_has_feature(features, VIRTIO_NET_F_GUEST_TSO4) &&
+        !virtio_has_feature(features, VIRTIO_NET_F_GUEST_TSO6)) {
+        virtio_clear_feature(&features, VIRTIO_NET_F_GUEST_ECN);
+    }
     return features;
+}
+
+/*
+ * Tell a peer that takes virtio-net headers (a netswitch port, tap with
+ * vnet_hdr) to use our header length, and what the guest takes as it is:
+ * it then hands us super-frames and partial checksums only if the guest
+ * negotiated them, and segments or completes the rest.  A peer without
+ * headers (slirp, socket ...) gets plain frames, made here.  Once set, a
+ * peer keeps using headers (tap cannot go back), so after a reset too.
+ */
+static void vnl_peer_setup(VirtIONetLegacy *n, uint64_t features)
+{
+    NetClientState *peer = vnl_nc(n)->peer;
+    int hdr_len = virtio_has_feature(features, VIRTIO_NET_F_MRG_RXBUF) ?
+        sizeof(struct virtio_net_hdr_mrg_rxbuf) : sizeof(struct virtio_net_hdr);
+    bool csum = virtio_has_feature(features, VIRTIO_NET_F_GUEST_CSUM);
+    bool tso4 = virtio_has_feature(features, VIRTIO_NET_F_GUEST_TSO4);
+    bool tso6 = virtio_has_feature(features, VIRTIO_NET_F_GUEST_TSO6);
+    bool ecn = virtio_has_feature(features, VIRTIO_NET_F_GUEST_ECN);
+
+    if (!qemu_has_vnet_hdr(peer) || !qemu_has_vnet_hdr_len(peer, hdr_len)) {
+        return;
+    }
+    qemu_set_vnet_hdr_len(peer, hdr_len);
+    n->peer_hdr_len = hdr_len;
+    qemu_set_offload(peer, csum, tso4, tso6, ecn, 0, 0, 0);
+    trace_virtio_net_legacy_peer_offload(hdr_len, csum, tso4, tso6, ecn);
 }
 
 static void vnl_set_features(VirtIODevice *vdev, uint64_t features)
 {
+    VirtIONetLegacy *n = VIRTIO_NET_LEGACY(vdev);
+
     trace_virtio_net_legacy_set_features(features);
+    vnl_peer_setup(n, features);
 }
 
 static void vnl_get_config(VirtIODevice *vdev, uint8_t *config)
@@ -1163,6 +1369,10 @@ static void vnl_reset(VirtIODevice *vdev)
     n->status &= ~VIRTIO_NET_S_ANNOUNCE;
     memcpy(n->mac, n->nic_conf.macaddr.a, ETH_ALEN);
     qemu_format_nic_info_str(vnl_nc(n), n->mac);
+    /* Until a driver negotiates again, the peer sends nothing it must not */
+    if (n->peer_hdr_len) {
+        qemu_set_offload(vnl_nc(n)->peer, 0, 0, 0, 0, 0, 0, 0);
+    }
 }
 
 static int vnl_post_load(VirtIODevice *vdev)
@@ -1171,6 +1381,8 @@ static int vnl_post_load(VirtIODevice *vdev)
 
     /* The link state travels in the config space */
     vnl_nc(n)->link_down = !(n->status & VIRTIO_NET_S_LINK_UP);
+    /* The peer on this side takes the headers and offloads of the guest */
+    vnl_peer_setup(n, vdev->guest_features);
     return 0;
 }
 
@@ -1198,7 +1410,8 @@ static void vnl_realize(DeviceState *dev, Error **errp)
     n->ctrl_vq = virtio_add_queue(vdev, VNL_CTRL_QUEUE_SIZE, vnl_handle_ctrl);
     vnl_set_queue_sizes(n);
     n->tx_bh = virtio_bh_new_guarded(dev, vnl_tx_bh, n);
-    n->tx_buf = g_malloc(VNL_TX_MAX_FRAME);
+    n->tx_buf = g_malloc(NSW_GSO_MAX_LEN);
+    n->seg_buf = g_malloc(VNL_TX_MAX_FRAME);
 
     qemu_macaddr_default_if_unset(&n->nic_conf.macaddr);
     memcpy(n->mac, n->nic_conf.macaddr.a, ETH_ALEN);
@@ -1225,6 +1438,7 @@ static void vnl_unrealize(DeviceState *dev)
     virtio_delete_queue(n->tx_vq);
     virtio_delete_queue(n->ctrl_vq);
     g_free(n->tx_buf);
+    g_free(n->seg_buf);
     g_free(n->netclient_name);
     g_free(n->netclient_type);
     n->netclient_name = NULL;
@@ -1252,6 +1466,10 @@ static void vnl_instance_init(Object *obj)
         { "tx-frames", offsetof(VirtIONetLegacyStats, tx_frames) },
         { "tx-dropped", offsetof(VirtIONetLegacyStats, tx_dropped) },
         { "tx-csum", offsetof(VirtIONetLegacyStats, tx_csum) },
+        { "tx-gso", offsetof(VirtIONetLegacyStats, tx_gso) },
+        { "tx-segments", offsetof(VirtIONetLegacyStats, tx_segments) },
+        { "tx-bad-offload", offsetof(VirtIONetLegacyStats, tx_bad_offload) },
+        { "rx-gso", offsetof(VirtIONetLegacyStats, rx_gso) },
         { "tx-peer-waits", offsetof(VirtIONetLegacyStats, tx_peer_waits) },
         { "rx-frames", offsetof(VirtIONetLegacyStats, rx_frames) },
         { "rx-filtered", offsetof(VirtIONetLegacyStats, rx_filtered) },
@@ -1345,6 +1563,18 @@ static const Property vnl_properties[] = {
                       VIRTIO_NET_F_CSUM, true),
     DEFINE_PROP_BIT64("guest_csum", VirtIONetLegacy, host_features,
                       VIRTIO_NET_F_GUEST_CSUM, true),
+    DEFINE_PROP_BIT64("host_tso4", VirtIONetLegacy, host_features,
+                      VIRTIO_NET_F_HOST_TSO4, true),
+    DEFINE_PROP_BIT64("host_tso6", VirtIONetLegacy, host_features,
+                      VIRTIO_NET_F_HOST_TSO6, true),
+    DEFINE_PROP_BIT64("host_ecn", VirtIONetLegacy, host_features,
+                      VIRTIO_NET_F_HOST_ECN, true),
+    DEFINE_PROP_BIT64("guest_tso4", VirtIONetLegacy, host_features,
+                      VIRTIO_NET_F_GUEST_TSO4, true),
+    DEFINE_PROP_BIT64("guest_tso6", VirtIONetLegacy, host_features,
+                      VIRTIO_NET_F_GUEST_TSO6, true),
+    DEFINE_PROP_BIT64("guest_ecn", VirtIONetLegacy, host_features,
+                      VIRTIO_NET_F_GUEST_ECN, true),
     DEFINE_PROP_BIT64("mrg_rxbuf", VirtIONetLegacy, host_features,
                       VIRTIO_NET_F_MRG_RXBUF, true),
     DEFINE_PROP_BIT64("status", VirtIONetLegacy, host_features,

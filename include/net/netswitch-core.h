@@ -52,6 +52,7 @@
 
 #include "qemu/bitops.h"
 #include "qemu/units.h"
+#include "net/netswitch-offload.h"
 
 typedef struct NswPacket NswPacket;
 typedef struct NswMacTable NswMacTable;
@@ -90,6 +91,15 @@ struct NswPacket {
     unsigned int refcnt;    /* 0: wraps a buffer owned by someone else */
     size_t size;            /* bytes in buf[] */
     NswPacket *copy;        /* a wrapper's copy, once nsw_packet_ref() made it */
+    /*
+     * NULL for an ordinary frame; else what is left to do to it (a
+     * super-frame, a partial checksum), see nsw_packet_set_offload(),
+     * and, once a port needed it done, the frames that makes
+     */
+    const NswOffload *offload;
+    NswPacket **segs;
+    unsigned int nsegs;
+    NswOffload offload_store;
     uint8_t buf[];
 };
 
@@ -149,6 +159,24 @@ NswPacket *nsw_packet_vlan_push(NswPacket *pkt,
  * otherwise become a runt.
  */
 NswPacket *nsw_packet_vlan_pop(NswPacket *pkt) G_GNUC_WARN_UNUSED_RESULT;
+
+/*
+ * Offload: @pkt (a wrapper too) is a super-frame or has a partial checksum,
+ * as @off (checked with nsw_offload_from_vnet_hdr()) says.
+ */
+void nsw_packet_set_offload(NswPacket *pkt, const NswOffload *off);
+
+static inline const NswOffload *nsw_packet_offload(const NswPacket *pkt)
+{
+    return pkt->offload;
+}
+
+/*
+ * The frames @pkt becomes with its offloads done (segments, or the frame
+ * with its checksum): made on the first call and kept with @pkt, so that
+ * every port of a flood that needs them shares them.  *@n gets how many.
+ */
+NswPacket *const *nsw_packet_done_offload(NswPacket *pkt, unsigned int *n);
 
 /* The frame bytes of an unshared packet (see nsw_packet_make_writable()). */
 uint8_t *nsw_packet_writable_data(NswPacket *pkt);
@@ -288,6 +316,7 @@ typedef enum NswDropReason {
     NSW_DROP_STORM,             /* ingress: a flood over the storm limit */
     NSW_DROP_MAC_LIMIT,         /* ingress: new source over the MAC limit */
     NSW_DROP_SPOOFED,           /* ingress: source not in the allowed list */
+    NSW_DROP_BAD_OFFLOAD,       /* ingress: offload header does not fit */
     NSW_DROP__MAX,
 } NswDropReason;
 
@@ -304,6 +333,14 @@ typedef struct NswPortStats {
     uint64_t tx_dropped;        /* copies sent toward this port, dropped */
     uint64_t drops[NSW_DROP__MAX];
     unsigned int queue_high_water;  /* most frames ever queued at once */
+    /*
+     * Super-frames sent toward this port: whole (its peer takes them), or
+     * segmented here, and into how many segments (each a tx_packets or a
+     * tx_dropped of its own)
+     */
+    uint64_t gso_whole;
+    uint64_t gso_segmented;
+    uint64_t gso_segments;
 } NswPortStats;
 
 /* Callbacks of a port's owner; @opaque is the one given to nsw_port_add(). */
@@ -325,7 +362,11 @@ typedef struct NswPortOps {
     ssize_t (*transmit)(NswPort *port, NswPacket *pkt, void *opaque);
 } NswPortOps;
 
-/* Frame lengths exclude the FCS and include any VLAN tag. */
+/*
+ * Frame lengths exclude the FCS and include any VLAN tag.  A super-frame
+ * may be up to NSW_GSO_MAX_LEN whatever the limit: its segments keep to
+ * the sender's MTU.
+ */
 #define NSW_DEFAULT_MAX_FRAME_LEN       65535
 
 /* @policy: from nsw_policy_lookup() */
@@ -380,6 +421,14 @@ size_t nsw_port_queue_max_bytes(const NswPort *port);
 /* Frames and bytes waiting in the queue now */
 unsigned int nsw_port_queue_len(const NswPort *port);
 size_t nsw_port_queue_bytes(const NswPort *port);
+
+/*
+ * Offloads the port's owner takes as they are (NSW_OFFLOAD_*, 0 by
+ * default): a frame with an offload the port does not take is sent as
+ * the frames nsw_packet_done_offload() makes of it.
+ */
+void nsw_port_set_offload_caps(NswPort *port, unsigned int caps);
+unsigned int nsw_port_offload_caps(const NswPort *port);
 
 /*
  * Taking a link down flushes its MAC entries and drops its queue
@@ -469,6 +518,17 @@ const NswVlanSet *nsw_port_allowed_vlans(const NswPort *port);
  */
 void nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
                       size_t len, int64_t now_ns);
+
+/* The same for a frame with offload metadata (@off: NULL if none) */
+void nsw_switch_input_offload(NswSwitch *sw, NswPort *in, const uint8_t *buf,
+                              size_t len, const NswOffload *off,
+                              int64_t now_ns);
+
+/*
+ * A frame @in received carried offload metadata that does not describe
+ * it: count it received and dropped (bad-offload).
+ */
+void nsw_port_drop_bad_offload(NswPort *in, size_t len);
 
 /* The owner of @port can transmit again: send what its queue holds. */
 void nsw_port_writable(NswPort *port, int64_t now_ns);

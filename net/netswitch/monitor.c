@@ -145,10 +145,12 @@ static void hmp_print_drops(Monitor *mon, const NetswitchDrops *d)
                    " link-down %" PRIu64 " hairpin %" PRIu64
                    " tx-error %" PRIu64 "\n"
                    "             policed %" PRIu64 " storm %" PRIu64
-                   " mac-limit %" PRIu64 " spoofed %" PRIu64 "\n",
+                   " mac-limit %" PRIu64 " spoofed %" PRIu64
+                   " bad-offload %" PRIu64 "\n",
                    d->queue_full, d->vlan_filtered, d->runt, d->oversize,
                    d->invalid_source, d->link_down, d->hairpin, d->tx_error,
-                   d->policed, d->storm, d->mac_limit, d->spoofed);
+                   d->policed, d->storm, d->mac_limit, d->spoofed,
+                   d->bad_offload);
 }
 
 /* The port policies that are on, one line, or nothing */
@@ -199,6 +201,11 @@ static void hmp_print_port(Monitor *mon, const NetswitchPortInfo *p,
                    "frames %" PRIu64 " bytes), high water %u frames\n",
                    p->queue_len, p->queue_bytes, p->queue_max_frames,
                    p->queue_max_bytes, p->queue_high_water);
+    if (p->gso_whole || p->gso_segmented) {
+        monitor_printf(mon, "      super-frames: %" PRIu64 " whole, %" PRIu64
+                       " segmented into %" PRIu64 "\n", p->gso_whole,
+                       p->gso_segmented, p->gso_segments);
+    }
     hmp_print_policies(mon, p);
     hmp_print_drops(mon, p->drops);
 }

@@ -27,7 +27,64 @@ static NswPacket *packet_alloc(size_t len)
     pkt->copy = NULL;
     pkt->data = pkt->buf + NSW_PACKET_HEADROOM;
     pkt->len = len;
+    pkt->offload = NULL;
+    pkt->segs = NULL;
     return pkt;
+}
+
+/*
+ * @copy is @pkt with @delta bytes more (an 802.1Q tag pushed, < 0: popped)
+ * after the MAC addresses: it carries @pkt's offload, moved by @delta.
+ */
+static void copy_offload(NswPacket *copy, const NswPacket *pkt, int delta)
+{
+    NswOffload off;
+
+    if (likely(!pkt->offload)) {
+        return;
+    }
+    off = *pkt->offload;
+    off.csum_start += delta;
+    off.l3_off += delta;
+    off.hdr_len += off.hdr_len ? delta : 0;
+    nsw_packet_set_offload(copy, &off);
+}
+
+static void free_done_offload(NswPacket *pkt)
+{
+    for (unsigned int i = 0; i < pkt->nsegs; i++) {
+        nsw_packet_unref(pkt->segs[i]);
+    }
+    g_free(pkt->segs);
+    pkt->segs = NULL;
+}
+
+void nsw_packet_set_offload(NswPacket *pkt, const NswOffload *off)
+{
+    g_assert(!pkt->segs);
+    pkt->offload_store = *off;
+    pkt->offload = &pkt->offload_store;
+}
+
+NswPacket *const *nsw_packet_done_offload(NswPacket *pkt, unsigned int *n)
+{
+    const NswOffload *off = pkt->offload;
+
+    if (!pkt->segs) {
+        pkt->nsegs = nsw_offload_segments(off, pkt->len);
+        pkt->segs = g_new(NswPacket *, pkt->nsegs);
+        for (unsigned int i = 0; i < pkt->nsegs; i++) {
+            size_t room = off->gso_type == NSW_GSO_NONE ? pkt->len :
+                          off->hdr_len + off->gso_size;
+            NswPacket *seg = packet_alloc(room);
+
+            seg->len = nsw_offload_segment(off, pkt->data, pkt->len, i,
+                                           seg->data);
+            pkt->segs[i] = seg;
+        }
+    }
+    *n = pkt->nsegs;
+    return pkt->segs;
 }
 
 NswPacket *nsw_packet_new(const void *data, size_t len)
@@ -46,6 +103,8 @@ void nsw_packet_wrap(NswPacket *pkt, const void *data, size_t len)
     pkt->refcnt = 0;
     pkt->size = 0;
     pkt->copy = NULL;
+    pkt->offload = NULL;
+    pkt->segs = NULL;
 }
 
 static bool packet_is_wrapper(const NswPacket *pkt)
@@ -60,6 +119,9 @@ void nsw_packet_unwrap(NswPacket *pkt)
         nsw_packet_unref(pkt->copy);
         pkt->copy = NULL;
     }
+    if (pkt->segs) {
+        free_done_offload(pkt);
+    }
 }
 
 NswPacket *nsw_packet_ref(NswPacket *pkt)
@@ -68,6 +130,7 @@ NswPacket *nsw_packet_ref(NswPacket *pkt)
         /* One copy for all the ports that queue a flooded frame */
         if (!pkt->copy) {
             pkt->copy = nsw_packet_new(pkt->data, pkt->len);
+            copy_offload(pkt->copy, pkt, 0);
         }
         pkt = pkt->copy;
     }
@@ -79,6 +142,9 @@ void nsw_packet_unref(NswPacket *pkt)
 {
     g_assert(!packet_is_wrapper(pkt));
     if (--pkt->refcnt == 0) {
+        if (unlikely(pkt->segs)) {
+            free_done_offload(pkt);
+        }
         g_free(pkt);
     }
 }
@@ -95,13 +161,26 @@ static NswPacket *packet_replace(NswPacket *pkt, NswPacket *copy)
     return copy;
 }
 
+/* The frame changes: segments made of it no longer are its segments */
+static void forget_done_offload(NswPacket *pkt)
+{
+    if (unlikely(pkt->segs)) {
+        free_done_offload(pkt);
+    }
+}
+
 NswPacket *nsw_packet_make_writable(NswPacket *pkt)
 {
+    NswPacket *copy;
+
     g_assert(!packet_is_wrapper(pkt));
     if (!nsw_packet_is_shared(pkt)) {
+        forget_done_offload(pkt);
         return pkt;
     }
-    return packet_replace(pkt, nsw_packet_new(pkt->data, pkt->len));
+    copy = nsw_packet_new(pkt->data, pkt->len);
+    copy_offload(copy, pkt, 0);
+    return packet_replace(pkt, copy);
 }
 
 uint8_t *nsw_packet_writable_data(NswPacket *pkt)
@@ -141,6 +220,10 @@ NswPacket *nsw_packet_vlan_push(NswPacket *pkt, uint16_t tci)
 
     g_assert(!packet_is_wrapper(pkt) && pkt->len >= macs);
     if (!nsw_packet_is_shared(pkt) && headroom(pkt) >= NSW_VLAN_TAG_LEN) {
+        if (unlikely(pkt->offload)) {
+            forget_done_offload(pkt);
+            copy_offload(pkt, pkt, NSW_VLAN_TAG_LEN);
+        }
         pkt->data -= NSW_VLAN_TAG_LEN;
         pkt->len += NSW_VLAN_TAG_LEN;
         memmove(pkt->data, pkt->data + NSW_VLAN_TAG_LEN, macs);
@@ -154,6 +237,7 @@ NswPacket *nsw_packet_vlan_push(NswPacket *pkt, uint16_t tci)
     write_tag(copy->data + macs, tci);
     memcpy(copy->data + macs + NSW_VLAN_TAG_LEN, pkt->data + macs,
            pkt->len - macs);
+    copy_offload(copy, pkt, NSW_VLAN_TAG_LEN);
     return packet_replace(pkt, copy);
 }
 
@@ -177,6 +261,10 @@ NswPacket *nsw_packet_vlan_pop(NswPacket *pkt)
     padded_len = MAX(len, ETH_ZLEN);
 
     if (can_pop_in_place(pkt, padded_len)) {
+        if (unlikely(pkt->offload)) {
+            forget_done_offload(pkt);
+            copy_offload(pkt, pkt, -NSW_VLAN_TAG_LEN);
+        }
         memmove(pkt->data + NSW_VLAN_TAG_LEN, pkt->data, macs);
         pkt->data += NSW_VLAN_TAG_LEN;
         memset(pkt->data + len, 0, padded_len - len);
@@ -189,5 +277,6 @@ NswPacket *nsw_packet_vlan_pop(NswPacket *pkt)
     memcpy(copy->data + macs, pkt->data + macs + NSW_VLAN_TAG_LEN,
            len - macs);
     memset(copy->data + len, 0, padded_len - len);
+    copy_offload(copy, pkt, -NSW_VLAN_TAG_LEN);
     return packet_replace(pkt, copy);
 }

@@ -17,6 +17,7 @@ struct NswPort {
     void *opaque;
     bool link_up;
     bool hairpin;
+    unsigned int offload_caps;  /* NSW_OFFLOAD_*: what the owner takes */
     uint16_t pvid;
     NswVlanSet allowed;
     NswPortStats stats;
@@ -78,6 +79,7 @@ static const char *const drop_reason_names[NSW_DROP__MAX] = {
     [NSW_DROP_STORM] = "storm",
     [NSW_DROP_MAC_LIMIT] = "mac-limit",
     [NSW_DROP_SPOOFED] = "spoofed",
+    [NSW_DROP_BAD_OFFLOAD] = "bad-offload",
 };
 
 const char *nsw_drop_reason_name(NswDropReason reason)
@@ -269,6 +271,9 @@ static void stats_add(NswPortStats *sum, const NswPortStats *st)
         sum->drops[i] += st->drops[i];
     }
     sum->queue_high_water = MAX(sum->queue_high_water, st->queue_high_water);
+    sum->gso_whole += st->gso_whole;
+    sum->gso_segmented += st->gso_segmented;
+    sum->gso_segments += st->gso_segments;
 }
 
 void nsw_port_remove(NswPort *port)
@@ -345,6 +350,16 @@ unsigned int nsw_port_queue_len(const NswPort *port)
 size_t nsw_port_queue_bytes(const NswPort *port)
 {
     return port->queue_bytes;
+}
+
+void nsw_port_set_offload_caps(NswPort *port, unsigned int caps)
+{
+    port->offload_caps = caps;
+}
+
+unsigned int nsw_port_offload_caps(const NswPort *port)
+{
+    return port->offload_caps;
 }
 
 void nsw_port_set_link(NswPort *port, bool up)
@@ -490,14 +505,32 @@ void nsw_port_drop_tx(NswPort *out, NswDropReason reason)
     out->stats.drops[reason]++;
 }
 
-/* Checks every policy wants; false when the frame was dropped. */
-static bool input_acceptable(NswSwitch *sw, NswPort *in, size_t len)
+void nsw_port_drop_bad_offload(NswPort *in, size_t len)
 {
+    in->stats.rx_packets++;
+    in->stats.rx_bytes += len;
+    nsw_port_drop_rx(in, NSW_DROP_BAD_OFFLOAD);
+}
+
+/* The longest @pkt may be: a super-frame's segments keep to the sender's */
+static inline size_t max_frame_len(NswSwitch *sw, const NswPacket *pkt)
+{
+    if (unlikely(pkt->offload) && pkt->offload->gso_type != NSW_GSO_NONE) {
+        return MAX(sw->max_frame_len, NSW_GSO_MAX_LEN);
+    }
+    return sw->max_frame_len;
+}
+
+/* Checks every policy wants; false when the frame was dropped. */
+static bool input_acceptable(NswSwitch *sw, NswPort *in, const NswPacket *pkt)
+{
+    size_t len = nsw_packet_len(pkt);
+
     if (!in->link_up) {
         nsw_port_drop_rx(in, NSW_DROP_LINK_DOWN);
     } else if (len < ETH_HLEN) {
         nsw_port_drop_rx(in, NSW_DROP_RUNT);
-    } else if (len > sw->max_frame_len) {
+    } else if (len > max_frame_len(sw, pkt)) {
         nsw_port_drop_rx(in, NSW_DROP_OVERSIZE);
     } else {
         return true;
@@ -540,7 +573,7 @@ static void switch_one(NswSwitch *sw, NswPort *in, NswPacket *pkt,
 {
     in->stats.rx_packets++;
     in->stats.rx_bytes += nsw_packet_len(pkt);
-    if (input_acceptable(sw, in, nsw_packet_len(pkt)) &&
+    if (input_acceptable(sw, in, pkt) &&
         ingress_admitted(in, pkt, now_ns)) {
         /* Cheap when nothing is due: it only looks at the oldest entry. */
         nsw_mac_table_age(sw->macs, now_ns);
@@ -549,7 +582,7 @@ static void switch_one(NswSwitch *sw, NswPort *in, NswPacket *pkt,
 }
 
 static void backlog_append(NswSwitch *sw, NswPort *in, const uint8_t *buf,
-                           size_t len, int64_t now_ns)
+                           size_t len, const NswOffload *off, int64_t now_ns)
 {
     NswBacklogEntry *entry;
 
@@ -562,6 +595,9 @@ static void backlog_append(NswSwitch *sw, NswPort *in, const uint8_t *buf,
     entry = g_new(NswBacklogEntry, 1);
     entry->in = in;
     entry->pkt = nsw_packet_new(buf, len);
+    if (off) {
+        nsw_packet_set_offload(entry->pkt, off);
+    }
     entry->now_ns = now_ns;
     g_queue_push_tail(&sw->backlog, entry);
 }
@@ -655,7 +691,7 @@ static void queue_append(NswPort *out, NswPacket *pkt)
     out->stats.queue_high_water = MAX(out->stats.queue_high_water, depth + 1);
 }
 
-/* port_output() for a port with its link down, a queue or a shaper */
+/* port_output_one() for a port with its link down, a queue or a shaper */
 static void port_output_slow(NswPort *out, NswPacket *pkt)
 {
     ssize_t ret;
@@ -681,12 +717,12 @@ static void port_output_slow(NswPort *out, NswPacket *pkt)
 }
 
 /*
- * nsw_port_output() but for counting @in's forwarded, for floods.  Most
+ * Send one frame toward @out: now, or behind what waits in its queue.  Most
  * ports, most of the time, have their link up, nothing queued and no
  * shaper: that case is a few loads and the owner's two callbacks, which
  * matters in a flood, where it runs once per port.
  */
-static inline void port_output(NswPort *out, NswPacket *pkt)
+static inline void port_output_one(NswPort *out, NswPacket *pkt)
 {
     ssize_t ret;
 
@@ -710,10 +746,53 @@ static inline void port_output(NswPort *out, NswPacket *pkt)
     queue_append(out, pkt);
 }
 
+/*
+ * A frame with offload metadata toward @out: whole if @out's owner takes
+ * it so, else the frames made of it (once for every port that needs
+ * them).  Returns how many frames that sends toward @out.
+ */
+static unsigned int port_output_offload(NswPort *out, NswPacket *pkt)
+{
+    const NswOffload *off = pkt->offload;
+    NswPacket *const *segs;
+    unsigned int n;
+
+    if (nsw_offload_fits(off, out->offload_caps)) {
+        out->stats.gso_whole += off->gso_type != NSW_GSO_NONE;
+        port_output_one(out, pkt);
+        return 1;
+    }
+    if (!out->link_up) {
+        nsw_port_drop_tx(out, NSW_DROP_LINK_DOWN);
+        return 1;
+    }
+    segs = nsw_packet_done_offload(pkt, &n);
+    if (off->gso_type != NSW_GSO_NONE) {
+        out->stats.gso_segmented++;
+        out->stats.gso_segments += n;
+    }
+    for (unsigned int i = 0; i < n; i++) {
+        port_output_one(out, segs[i]);
+    }
+    return n;
+}
+
+/*
+ * Send @pkt toward @out; returns how many frames that is, for the
+ * ingress port's forwarded: 1, or the segments of a super-frame.
+ */
+static inline unsigned int port_output(NswPort *out, NswPacket *pkt)
+{
+    if (unlikely(pkt->offload)) {
+        return port_output_offload(out, pkt);
+    }
+    port_output_one(out, pkt);
+    return 1;
+}
+
 void nsw_port_output(NswPort *in, NswPort *out, NswPacket *pkt)
 {
-    in->stats.forwarded++;
-    port_output(out, pkt);
+    in->stats.forwarded += port_output(out, pkt);
 }
 
 /*
@@ -764,25 +843,35 @@ void nsw_switch_run_pending(NswSwitch *sw, int64_t now_ns)
     sw->busy = false;
 }
 
-void nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
-                      size_t len, int64_t now_ns)
+void nsw_switch_input_offload(NswSwitch *sw, NswPort *in, const uint8_t *buf,
+                              size_t len, const NswOffload *off,
+                              int64_t now_ns)
 {
     NswPacket pkt;
 
     g_assert(in->sw == sw);
     if (sw->busy) {
-        backlog_append(sw, in, buf, len, now_ns);
+        backlog_append(sw, in, buf, len, off, now_ns);
         return;
     }
     sw->busy = true;
     sw->now_ns = now_ns;
     nsw_packet_wrap(&pkt, buf, len);
+    if (unlikely(off)) {
+        nsw_packet_set_offload(&pkt, off);
+    }
     switch_one(sw, in, &pkt, now_ns);
-    if (pkt.copy) {
+    if (pkt.copy || pkt.segs) {
         nsw_packet_unwrap(&pkt);
     }
     run_deferred(sw, NSW_PENDING_BUDGET);
     sw->busy = false;
+}
+
+void nsw_switch_input(NswSwitch *sw, NswPort *in, const uint8_t *buf,
+                      size_t len, int64_t now_ns)
+{
+    nsw_switch_input_offload(sw, in, buf, len, NULL, now_ns);
 }
 
 void nsw_port_writable(NswPort *port, int64_t now_ns)
@@ -951,8 +1040,7 @@ void nsw_switch_flood(NswSwitch *sw, NswPort *in, NswPacket *pkt)
         NswPort *out = g_ptr_array_index(sw->ports, i);
 
         if (out && (out != in || in->hairpin)) {
-            forwarded++;
-            port_output(out, pkt);
+            forwarded += port_output(out, pkt);
         }
     }
     in->stats.forwarded += forwarded;

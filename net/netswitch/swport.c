@@ -21,6 +21,18 @@
  * peer_ready, which the peer's qemu_flush_queued_packets() calls; we then
  * send the port's queue right there, so a guest that makes room for one
  * frame gets the next one without a main-loop wake-up.
+ *
+ * Offloads: like tap with vnet_hdr, a port takes and gives virtio-net
+ * headers once its device asks (qemu_set_vnet_hdr_len(), as
+ * virtio-net-legacy and upstream's virtio-net do when they see
+ * qemu_has_vnet_hdr()).  The header of a frame from the device is checked
+ * against the frame and becomes the frame's offload metadata in the
+ * switch (a bad one is dropped, bad-offload); a frame toward the device
+ * gets a header that says what is left to do to it.  What the device
+ * takes as it is (qemu_set_offload(): partial checksums, TSO4/6, ECN) is
+ * the port's offload capabilities: the switch segments super-frames for
+ * every port that does not take them.  A backend behind a port
+ * (netdev=) gets plain frames.
  */
 
 #include "qemu/osdep.h"
@@ -40,6 +52,15 @@ struct SwPort {
     NetSwitch *sw;
     NswPort *port;
     NswPcap *capture;
+    /* The virtio-net header the device sends and takes, 0: none */
+    int peer_hdr_len;
+    /*
+     * gro=on (the default): the super-frame being merged, sent from
+     * gro_bh at the latest; made when a device first takes super-frames
+     */
+    bool gro_enabled;
+    NswGro *gro;
+    QEMUBH *gro_bh;
 };
 
 static SwPort *swport_from_nc(NetClientState *nc)
@@ -59,6 +80,93 @@ static bool swport_can_transmit(NswPort *port, void *opaque)
     return !s->nc.peer || qemu_can_send_packet(&s->nc);
 }
 
+/* To a device that takes virtio-net headers: what is left to do, or 0s */
+static void swport_send_with_hdr(SwPort *s, const uint8_t *data, size_t len,
+                                 const NswOffload *off)
+{
+    struct virtio_net_hdr_mrg_rxbuf hdr = { 0 };
+    struct iovec iov[2] = {
+        { .iov_base = &hdr, .iov_len = s->peer_hdr_len },
+        { .iov_base = (void *)data, .iov_len = len },
+    };
+
+    if (off) {
+        nsw_offload_to_vnet_hdr(off, &hdr.hdr);
+    }
+    qemu_sendv_packet(&s->nc, iov, 2);
+}
+
+/* Send the super-frame being merged (or its one segment, as it came) */
+static void swport_gro_flush(SwPort *s)
+{
+    const NswOffload *off;
+    size_t len;
+    const uint8_t *data = nsw_gro_flush(s->gro, &len, &off);
+
+    trace_swport_gro_flush(s->nc.name, len, off ? off->gso_size : 0);
+    swport_send_with_hdr(s, data, len, off);
+}
+
+/* The end of a burst: what was merged goes out now */
+static void swport_gro_bh(void *opaque)
+{
+    SwPort *s = opaque;
+
+    if (nsw_gro_pending(s->gro) && s->nc.peer && s->peer_hdr_len) {
+        swport_gro_flush(s);
+    }
+}
+
+/* Whether the device takes every super-frame GRO may make */
+static bool swport_gro_on(SwPort *s)
+{
+    const unsigned int all = NSW_OFFLOAD_CSUM | NSW_OFFLOAD_TSO4 |
+                             NSW_OFFLOAD_TSO6;
+
+    if (!s->gro_enabled || !s->peer_hdr_len ||
+        (nsw_port_offload_caps(s->port) & all) != all) {
+        return false;
+    }
+    if (!s->gro) {
+        s->gro = nsw_gro_new();
+        s->gro_bh = qemu_bh_new(swport_gro_bh, s);
+    }
+    return true;
+}
+
+/*
+ * Merge @pkt into the super-frame being built, or start one; false when
+ * it cannot be merged and must go out as it is (after what was held).
+ */
+static bool swport_gro_take(SwPort *s, NswPacket *pkt)
+{
+    const uint8_t *data = nsw_packet_data(pkt);
+    size_t len = nsw_packet_len(pkt);
+    bool flush_now;
+
+    if (nsw_packet_offload(pkt)) {
+        if (nsw_gro_pending(s->gro)) {
+            swport_gro_flush(s);
+        }
+        return false;
+    }
+    if (!nsw_gro_offer(s->gro, data, len, &flush_now)) {
+        if (!nsw_gro_pending(s->gro)) {
+            return false;
+        }
+        swport_gro_flush(s);
+        if (!nsw_gro_offer(s->gro, data, len, &flush_now)) {
+            return false;
+        }
+    }
+    if (flush_now) {
+        swport_gro_flush(s);
+    } else {
+        qemu_bh_schedule(s->gro_bh);
+    }
+    return true;
+}
+
 static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
 {
     SwPort *s = opaque;
@@ -74,7 +182,14 @@ static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
     }
     trace_swport_transmit(s->nc.name, len);
     /* 0 means QEMU queued it for the peer: accepted all the same */
-    qemu_send_packet(&s->nc, data, len);
+    if (swport_gro_on(s) && swport_gro_take(s, pkt)) {
+        return len;
+    }
+    if (s->peer_hdr_len) {
+        swport_send_with_hdr(s, data, len, nsw_packet_offload(pkt));
+    } else {
+        qemu_send_packet(&s->nc, data, len);
+    }
     return len;
 }
 
@@ -113,18 +228,108 @@ static const NswPortOps swport_ops = {
     .loop_detected = swport_loop_detected,
 };
 
+/*
+ * A frame behind a virtio-net header from the device: into the switch
+ * with its offload metadata, once the header is checked against it.
+ */
+static void swport_input_with_hdr(SwPort *s, const uint8_t *buf, size_t size)
+{
+    struct virtio_net_hdr hdr;
+    NswOffload off;
+    const char *why;
+
+    if (size < s->peer_hdr_len) {
+        nsw_port_drop_bad_offload(s->port, size);
+        return;
+    }
+    memcpy(&hdr, buf, sizeof(hdr));
+    buf += s->peer_hdr_len;
+    size -= s->peer_hdr_len;
+    if (s->capture) {
+        nsw_pcap_write(s->capture, buf, size);
+    }
+    if (!(hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+        hdr.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+        nsw_switch_input(s->sw->core, s->port, buf, size, netswitch_now());
+        return;
+    }
+    why = nsw_offload_from_vnet_hdr(&off, &hdr, buf, size,
+                                    nsw_switch_max_frame_len(s->sw->core));
+    if (why) {
+        trace_swport_bad_offload(s->nc.name, why, size);
+        nsw_port_drop_bad_offload(s->port, size);
+        return;
+    }
+    nsw_switch_input_offload(s->sw->core, s->port, buf, size, &off,
+                             netswitch_now());
+}
+
 static ssize_t swport_receive(NetClientState *nc, const uint8_t *buf,
                               size_t size)
 {
     SwPort *s = swport_from_nc(nc);
 
     trace_swport_receive(nc->name, size);
-    if (s->capture) {
-        nsw_pcap_write(s->capture, buf, size);
+    if (s->peer_hdr_len) {
+        swport_input_with_hdr(s, buf, size);
+    } else {
+        if (s->capture) {
+            nsw_pcap_write(s->capture, buf, size);
+        }
+        nsw_switch_input(s->sw->core, s->port, buf, size, netswitch_now());
     }
-    nsw_switch_input(s->sw->core, s->port, buf, size, netswitch_now());
     netswitch_kick(s->sw);
     return size;
+}
+
+static bool swport_has_vnet_hdr(NetClientState *nc)
+{
+    return true;
+}
+
+static bool swport_has_vnet_hdr_len(NetClientState *nc, int len)
+{
+    return len == sizeof(struct virtio_net_hdr) ||
+           len == sizeof(struct virtio_net_hdr_mrg_rxbuf);
+}
+
+static void swport_set_vnet_hdr_len(NetClientState *nc, int len)
+{
+    swport_from_nc(nc)->peer_hdr_len = len;
+}
+
+static void swport_set_offload(NetClientState *nc, int csum, int tso4,
+                               int tso6, int ecn, int ufo, int uso4, int uso6)
+{
+    SwPort *s = swport_from_nc(nc);
+
+    /* UFO and USO are never passed on: such frames get no header here */
+    nsw_port_set_offload_caps(s->port,
+                              (csum ? NSW_OFFLOAD_CSUM : 0) |
+                              (tso4 ? NSW_OFFLOAD_TSO4 : 0) |
+                              (tso6 ? NSW_OFFLOAD_TSO6 : 0) |
+                              (ecn ? NSW_OFFLOAD_ECN : 0));
+    trace_swport_offload(nc->name, s->peer_hdr_len, csum, tso4, tso6, ecn);
+}
+
+/*
+ * A device is being connected: it starts without headers or offloads,
+ * whatever the one before it had asked for.
+ */
+static bool swport_check_peer_type(NetClientState *nc, ObjectClass *oc,
+                                   Error **errp)
+{
+    SwPort *s = swport_from_nc(nc);
+
+    const NswOffload *off;
+    size_t len;
+
+    s->peer_hdr_len = 0;
+    nsw_port_set_offload_caps(s->port, 0);
+    if (s->gro && nsw_gro_pending(s->gro)) {
+        nsw_gro_flush(s->gro, &len, &off);     /* for the device before */
+    }
+    return true;
 }
 
 /*
@@ -158,6 +363,10 @@ static void swport_cleanup(NetClientState *nc)
         s->port = NULL;
     }
     nsw_pcap_close(s->capture);
+    if (s->gro_bh) {
+        qemu_bh_delete(s->gro_bh);
+    }
+    nsw_gro_free(s->gro);
     s->sw->nports--;
     object_unref(OBJECT(s->sw));
 }
@@ -167,6 +376,11 @@ static NetClientInfo swport_info = {
     .size = sizeof(SwPort),
     .receive = swport_receive,
     .peer_ready = swport_peer_ready,
+    .has_vnet_hdr = swport_has_vnet_hdr,
+    .has_vnet_hdr_len = swport_has_vnet_hdr_len,
+    .set_vnet_hdr_len = swport_set_vnet_hdr_len,
+    .set_offload = swport_set_offload,
+    .check_peer_type = swport_check_peer_type,
     .link_status_changed = swport_link_status_changed,
     .cleanup = swport_cleanup,
 };
@@ -268,6 +482,7 @@ int net_init_swport(const Netdev *netdev, const char *name,
         goto fail;
     }
     nsw_port_set_hairpin(s->port, opts->has_hairpin && opts->hairpin);
+    s->gro_enabled = !opts->has_gro || opts->gro;
     if (!swport_apply_settings(s->port,
                                qapi_NetdevSwportOptions_base(opts), errp)) {
         goto fail;
@@ -302,6 +517,7 @@ static NetswitchDrops *swport_drops(const NswPortStats *st)
     drops->storm = st->drops[NSW_DROP_STORM];
     drops->mac_limit = st->drops[NSW_DROP_MAC_LIMIT];
     drops->spoofed = st->drops[NSW_DROP_SPOOFED];
+    drops->bad_offload = st->drops[NSW_DROP_BAD_OFFLOAD];
     return drops;
 }
 
@@ -315,6 +531,9 @@ void swport_fill_counters(const NswPortStats *st, NetswitchCounters *c)
     c->tx_bytes = st->tx_bytes;
     c->tx_dropped = st->tx_dropped;
     c->drops = swport_drops(st);
+    c->gso_whole = st->gso_whole;
+    c->gso_segmented = st->gso_segmented;
+    c->gso_segments = st->gso_segments;
 }
 
 void swport_fill_info(NswPort *port, NetswitchPortInfo *info)

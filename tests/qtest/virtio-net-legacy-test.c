@@ -82,6 +82,13 @@
      F(VIRTIO_NET_F_GUEST_ANNOUNCE) | F(VIRTIO_NET_F_CTRL_MAC_ADDR) | \
      F(VIRTIO_RING_F_INDIRECT_DESC) | F(VIRTIO_RING_F_EVENT_IDX) | \
      F(VIRTIO_F_NOTIFY_ON_EMPTY))
+/* Segmentation offload, guest to host and host to guest */
+#define F_TSO \
+    (F(VIRTIO_NET_F_HOST_TSO4) | F(VIRTIO_NET_F_HOST_TSO6) | \
+     F(VIRTIO_NET_F_HOST_ECN))
+#define F_GUEST_TSO \
+    (F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) | \
+     F(VIRTIO_NET_F_GUEST_ECN))
 
 static const uint8_t dev_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static const uint8_t peer_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
@@ -627,12 +634,11 @@ static void test_features(void)
     qvirtio_start_device(t.dev);
     offered = qvirtio_get_features(t.dev);
     g_assert_cmphex(offered & FEATURES_ALL, ==, FEATURES_ALL);
-    /* legacy only, and no offload the device cannot do */
+    /* legacy only, TSO both ways, and no offload the device cannot do */
     g_assert_false(offered & F(VIRTIO_F_VERSION_1));
-    g_assert_false(offered & (F(VIRTIO_NET_F_HOST_TSO4) |
-                              F(VIRTIO_NET_F_HOST_TSO6) |
-                              F(VIRTIO_NET_F_HOST_UFO) |
-                              F(VIRTIO_NET_F_GUEST_TSO4) |
+    g_assert_cmphex(offered & (F_TSO | F_GUEST_TSO), ==, F_TSO | F_GUEST_TSO);
+    g_assert_false(offered & (F(VIRTIO_NET_F_HOST_UFO) |
+                              F(VIRTIO_NET_F_GUEST_UFO) |
                               F(VIRTIO_NET_F_MQ) | F(VIRTIO_NET_F_GSO)));
     if (is_arm()) {
         g_assert_cmpuint(t.mmio.version, ==, 1);
@@ -668,6 +674,24 @@ static void test_features(void)
                               F(VIRTIO_NET_F_GUEST_ANNOUNCE)));
     g_assert_true(offered & F(VIRTIO_NET_F_STATUS));
     g_assert_true(offered & F(VIRTIO_NET_F_GUEST_CSUM));
+    /* TSO needs the checksum offload of its direction (spec 5.1.3.1) */
+    g_assert_false(offered & F_TSO);
+    g_assert_cmphex(offered & F_GUEST_TSO, ==, F_GUEST_TSO);
+    stop(&t);
+
+    /* Each offload has its property; ECN goes with the last TSO */
+    boot(&t, ",host_tso4=off,guest_tso6=off,guest_ecn=off,guest_csum=on,"
+         "host_tso6=off", NETDEV_SOCKET);
+    qvirtio_start_device(t.dev);
+    offered = qvirtio_get_features(t.dev);
+    g_assert_cmphex(offered & (F_TSO | F_GUEST_TSO), ==,
+                    F(VIRTIO_NET_F_GUEST_TSO4));
+    stop(&t);
+    boot(&t, ",guest_csum=off", NETDEV_SOCKET);
+    qvirtio_start_device(t.dev);
+    offered = qvirtio_get_features(t.dev);
+    g_assert_false(offered & F_GUEST_TSO);
+    g_assert_cmphex(offered & F_TSO, ==, F_TSO);
     stop(&t);
 }
 
@@ -2081,6 +2105,721 @@ static void test_swport_hairpin(void)
     stop(&t);
 }
 
+/* ---- Segmentation offload ---------------------------------------------- */
+
+/* A TCP header with Linux's timestamp option, as every segment has */
+#define TSO_TCP_LEN     32
+#define TSO_SEQ         0xfffff000u     /* wraps within the super-frame */
+#define TSO_IP_ID       0xfff0          /* wraps too */
+#define TCP_FIN         0x01
+#define TCP_PSH         0x08
+#define TCP_ACK         0x10
+#define TCP_CWR         0x80
+
+typedef struct TsoFrame {
+    bool v6;
+    size_t len;         /* the whole super-frame */
+    size_t l4;          /* TCP header offset */
+    size_t hdr_len;     /* Ethernet + IP + TCP */
+    uint16_t mss;
+    uint8_t *frame;     /* as the guest sends it: partial TCP checksum */
+} TsoFrame;
+
+/*
+ * A 64 KiB TCP super-frame as Linux hands it to the device: the largest
+ * IP datagram, the pseudo-header sum (without the length, which differs
+ * per segment) in the TCP checksum, PSH and FIN set, and with @cwr CWR
+ * too (ECN).
+ */
+static void make_tso_frame(TsoFrame *f, bool v6, bool cwr)
+{
+    size_t ip_len = v6 ? 40 : 20;
+    uint8_t *ip, *tcp;
+
+    f->v6 = v6;
+    f->l4 = 14 + ip_len;
+    f->hdr_len = f->l4 + TSO_TCP_LEN;
+    f->len = 14 + (v6 ? 40 + 65535 : 65535);
+    f->mss = 1500 - ip_len - TSO_TCP_LEN;
+    f->frame = g_malloc0(f->len);
+    memcpy(f->frame, peer_mac, 6);
+    memcpy(f->frame + 6, dev_mac, 6);
+    stw_be_p(f->frame + 12, v6 ? 0x86dd : 0x0800);
+    ip = f->frame + 14;
+    tcp = f->frame + f->l4;
+    if (v6) {
+        ip[0] = 0x60;
+        stw_be_p(ip + 4, f->len - f->l4);
+        ip[6] = 6;
+        ip[7] = 64;
+        ip[8] = 0xfd;               /* fd00::15 -> fd00::2 */
+        ip[23] = 0x15;
+        ip[24] = 0xfd;
+        ip[39] = 0x02;
+    } else {
+        ip[0] = 0x45;
+        stw_be_p(ip + 2, f->len - 14);
+        stw_be_p(ip + 4, TSO_IP_ID);
+        stw_be_p(ip + 6, 0x4000);   /* DF */
+        ip[8] = 64;
+        ip[9] = 6;
+        stl_be_p(ip + 12, 0x0a00020f);
+        stl_be_p(ip + 16, 0x0a000202);
+        stw_be_p(ip + 10, ~csum_fold(csum_add(0, ip, 20)));
+    }
+    stw_be_p(tcp, 40000);
+    stw_be_p(tcp + 2, 5201);
+    stl_be_p(tcp + 4, TSO_SEQ);
+    stl_be_p(tcp + 8, 0x12345678);
+    tcp[12] = (TSO_TCP_LEN / 4) << 4;
+    tcp[13] = TCP_ACK | TCP_PSH | TCP_FIN | (cwr ? TCP_CWR : 0);
+    stw_be_p(tcp + 14, 502);
+    tcp[20] = 1;                    /* NOP, NOP, timestamps */
+    tcp[21] = 1;
+    tcp[22] = 8;
+    tcp[23] = 10;
+    stl_be_p(tcp + 24, 0x01020304);
+    stl_be_p(tcp + 28, 0x05060708);
+    for (size_t i = f->hdr_len; i < f->len; i++) {
+        f->frame[i] = i * 13 + (i >> 8);
+    }
+    /* Linux's partial checksum: addresses and protocol, no length */
+    stw_be_p(tcp + 16, csum_fold(v6 ? csum_add(6, ip + 8, 32) :
+                                 csum_add(6, ip + 12, 8)));
+}
+
+static void tso_hdr(const TsoFrame *f, struct virtio_net_hdr_mrg_rxbuf *hdr,
+                    uint8_t gso_type)
+{
+    memset(hdr, 0, sizeof(*hdr));
+    hdr->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    hdr->hdr.gso_type = gso_type;
+    hdr->hdr.hdr_len = cpu_to_le16(f->hdr_len);
+    hdr->hdr.gso_size = cpu_to_le16(f->mss);
+    hdr->hdr.csum_start = cpu_to_le16(f->l4);
+    hdr->hdr.csum_offset = cpu_to_le16(16);
+}
+
+static unsigned int tso_segments(const TsoFrame *f)
+{
+    return DIV_ROUND_UP(f->len - f->hdr_len, f->mss);
+}
+
+/* A pcap file for tshark, and its name */
+static FILE *pcap_open(char **name)
+{
+    static const uint32_t ghdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+    int fd = g_file_open_tmp("vnl-tso-XXXXXX.pcap", name, NULL);
+    FILE *f;
+
+    g_assert_cmpint(fd, >=, 0);
+    f = fdopen(fd, "wb");
+    g_assert_nonnull(f);
+    g_assert_cmpuint(fwrite(ghdr, sizeof(ghdr), 1, f), ==, 1);
+    return f;
+}
+
+static void pcap_write(FILE *f, const uint8_t *frame, size_t len)
+{
+    uint32_t rec[4] = { 0, 0, len, len };
+
+    g_assert_cmpuint(fwrite(rec, sizeof(rec), 1, f), ==, 1);
+    g_assert_cmpuint(fwrite(frame, len, 1, f), ==, 1);
+}
+
+/*
+ * Segment @i of @f, as it arrived: its length, headers, sequence number,
+ * IPv4 ID, flags and payload, and both checksums (computed here,
+ * independently of QEMU's helpers).
+ */
+static void check_segment(const TsoFrame *f, unsigned int i, bool cwr,
+                          const uint8_t *seg, size_t len)
+{
+    size_t from = f->hdr_len + i * f->mss;
+    size_t chunk = MIN(f->mss, f->len - from);
+    bool last = from + chunk == f->len;
+    const uint8_t *ip = seg + 14, *tcp = seg + f->l4;
+    uint8_t flags = TCP_ACK | (last ? TCP_PSH | TCP_FIN : 0) |
+                    (cwr && !i ? TCP_CWR : 0);
+    uint32_t sum;
+
+    g_assert_cmpuint(len, ==, f->hdr_len + chunk);
+    g_assert(!memcmp(seg, f->frame, 14));
+    if (f->v6) {
+        g_assert_cmpuint(lduw_be_p(ip + 4), ==, len - f->l4);
+        g_assert(!memcmp(ip + 6, f->frame + 20, 34));
+        sum = csum_add(0, ip + 8, 32) + 6 + (len - f->l4);
+    } else {
+        g_assert_cmpuint(lduw_be_p(ip + 2), ==, len - 14);
+        g_assert_cmphex(lduw_be_p(ip + 4), ==, (uint16_t)(TSO_IP_ID + i));
+        g_assert_cmphex(csum_fold(csum_add(0, ip, 20)), ==, 0xffff);
+        sum = csum_add(0, ip + 12, 8) + 6 + (len - f->l4);
+    }
+    g_assert_cmphex((uint32_t)ldl_be_p(tcp + 4), ==,
+                    (uint32_t)(TSO_SEQ + i * f->mss));
+    g_assert_cmphex(tcp[13], ==, flags);
+    g_assert(!memcmp(tcp + 14, f->frame + f->l4 + 14, 2));
+    g_assert(!memcmp(tcp + 18, f->frame + f->l4 + 18, TSO_TCP_LEN - 18));
+    g_assert(!memcmp(seg + f->hdr_len, f->frame + from, chunk));
+    g_assert_cmphex(csum_fold(csum_add(sum, tcp, len - f->l4)), ==, 0xffff);
+}
+
+/* Run tshark over @pcap: how many lines @filter selects (-1: no tshark) */
+static int tshark_count(const char *pcap, const char *filter)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *tshark = g_find_program_in_path("tshark");
+    const char *argv[] = {
+        tshark, "-n", "-r", pcap, "-o", "ip.check_checksum:TRUE",
+        "-o", "tcp.check_checksum:TRUE",
+        "-o", "tcp.relative_sequence_numbers:FALSE",
+        "-Y", filter, "-T", "fields", "-e", "frame.number", NULL,
+    };
+    int status, count = 0;
+
+    if (!tshark) {
+        return -1;
+    }
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                               NULL, &status, NULL));
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    for (char *p = out; *p; p++) {
+        count += *p == '\n';
+    }
+    return count;
+}
+
+/*
+ * tshark agrees: every IPv4 and TCP checksum is good, and no segment is
+ * out of order, retransmitted or after a gap (tcp.analysis).
+ */
+static void tshark_check(const char *pcap, unsigned int segments, bool v6)
+{
+    g_autofree char *good = g_strdup_printf(
+        "tcp.checksum.status == \"Good\" && %s && tcp.port == 5201",
+        v6 ? "ipv6" : "ip.checksum.status == \"Good\"");
+    int n = tshark_count(pcap, good);
+
+    if (n < 0) {
+        g_test_message("tshark not found: checked by the test alone");
+        return;
+    }
+    g_assert_cmpint(n, ==, segments);
+    g_assert_cmpint(tshark_count(pcap, "tcp.analysis.retransmission || "
+                                 "tcp.analysis.out_of_order || "
+                                 "tcp.analysis.lost_segment || "
+                                 "tcp.analysis.fast_retransmission"), ==, 0);
+}
+
+/*
+ * Read the segments of @f from the socket, check each, and have tshark
+ * check them all again.
+ */
+static void expect_segments(Test *t, const TsoFrame *f, bool cwr)
+{
+    g_autofree uint8_t *seg = g_malloc(2048);
+    g_autofree char *pcap = NULL;
+    FILE *file = pcap_open(&pcap);
+    unsigned int n = tso_segments(f);
+
+    for (unsigned int i = 0; i < n; i++) {
+        size_t len = sock_recv(t, seg, 2048);
+
+        check_segment(f, i, cwr, seg, len);
+        pcap_write(file, seg, len);
+    }
+    fclose(file);
+    tshark_check(pcap, n, f->v6);
+    unlink(pcap);
+}
+
+/*
+ * The guest hands over one 64 KiB super-frame; the plain backend (a
+ * socket) gets it as segments of gso_size, IPv4 with ECN (CWR on the
+ * first segment only) and IPv6.
+ */
+static void test_tso(void)
+{
+    Test t;
+    TsoFrame f;
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+
+    start(&t, "", FEATURES_ALL | F_TSO);
+    make_tso_frame(&f, false, true);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN);
+    wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+    expect_segments(&t, &f, true);
+    g_assert_cmpuint(tso_segments(&f), ==, 46);
+    g_free(f.frame);
+
+    make_tso_frame(&f, true, false);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV6);
+    wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+    expect_segments(&t, &f, false);
+    g_free(f.frame);
+
+    g_assert_cmpuint(dev_stat(&t, "tx-gso"), ==, 2);
+    g_assert_cmpuint(dev_stat(&t, "tx-segments"), ==, 92);
+    g_assert_cmpuint(dev_stat(&t, "tx-dropped"), ==, 0);
+    sock_expect_empty(&t);
+    stop(&t);
+}
+
+/* Send @f with @hdr: it must be dropped, counted as a bad offload header */
+static void tso_expect_drop(Test *t, const TsoFrame *f,
+                            const struct virtio_net_hdr_mrg_rxbuf *hdr,
+                            const uint8_t *frame, uint64_t *drops)
+{
+    uint32_t head = tx_frame(t, hdr, frame ?: f->frame, f->len);
+
+    g_assert_cmpuint(wait_used(t, t->vq[TXQ], head), ==, 0);
+    ++*drops;
+    g_assert_cmpuint(dev_stat(t, "tx-dropped"), ==, *drops);
+    g_assert_cmpuint(dev_stat(t, "tx-bad-offload"), ==, *drops);
+}
+
+/*
+ * Every field of a GSO header is checked against the frame: a header
+ * that does not describe it is dropped and counted, the device goes on.
+ */
+static void test_tso_bad(void)
+{
+    Test t;
+    TsoFrame f;
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+    g_autofree uint8_t *bad = NULL;
+    uint64_t drops = 0;
+    uint8_t frame[200];
+    uint32_t head;
+
+    start(&t, "", FEATURES_ALL | F(VIRTIO_NET_F_HOST_TSO4));
+    make_tso_frame(&f, false, false);
+    bad = g_memdup2(f.frame, f.len);
+
+    tso_hdr(&f, &hdr, 42);                          /* unknown type */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_UDP);      /* UFO: not offered */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV6);    /* not negotiated */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN);
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);    /* ECN not negotiated */
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.flags = 0;                              /* no NEEDS_CSUM */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.gso_size = 0;                           /* no segment size */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    hdr.hdr.gso_size = cpu_to_le16(1);              /* 65,000 segments */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    hdr.hdr.gso_size = cpu_to_le16(9000);           /* longer than the link */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.csum_start = cpu_to_le16(f.l4 + 2);     /* not TCP's checksum */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.csum_offset = cpu_to_le16(0xffff);      /* beyond the frame */
+    tso_expect_drop(&t, &f, &hdr, NULL, &drops);
+
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    stw_be_p(bad + 14 + 2, 1500);                   /* IP length is not */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+    memcpy(bad, f.frame, f.hdr_len);
+    bad[14] = 0x4f;                                 /* IHL past TCP */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+    memcpy(bad, f.frame, f.hdr_len);
+    bad[14 + 9] = 17;                               /* UDP */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+    memcpy(bad, f.frame, f.hdr_len);
+    stw_be_p(bad + 14 + 6, 0x2000);                 /* a fragment */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+    memcpy(bad, f.frame, f.hdr_len);
+    bad[f.l4 + 12] = 0x10;                          /* TCP header of 4 */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+    memcpy(bad, f.frame, f.hdr_len);
+    stw_be_p(bad + 12, 0x86dd);                     /* TSO4 on IPv6 */
+    tso_expect_drop(&t, &f, &hdr, bad, &drops);
+
+    /* A header length hint beyond a (short) frame */
+    make_frame(frame, peer_mac, 0x88b5, 0x50, sizeof(frame));
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.hdr_len = cpu_to_le16(sizeof(frame) + 1);
+    head = tx_frame(&t, &hdr, frame, sizeof(frame));
+    g_assert_cmpuint(wait_used(&t, t.vq[TXQ], head), ==, 0);
+    g_assert_cmpuint(dev_stat(&t, "tx-bad-offload"), ==, ++drops);
+
+    /* Longer than 1518 bytes without being a super-frame */
+    memset(&hdr, 0, sizeof(hdr));
+    g_assert_cmpuint(wait_used(&t, t.vq[TXQ],
+                               tx_frame(&t, &hdr, f.frame, 1519)), ==, 0);
+    g_assert_cmpuint(dev_stat(&t, "tx-dropped"), ==, drops + 1);
+    sock_expect_empty(&t);
+    g_assert_false(is_broken(&t));
+    /* The device still sends */
+    tx_check(&t, frame, sizeof(frame));
+    g_free(f.frame);
+    stop(&t);
+}
+
+/* ---- Super-frames through a netswitch ---------------------------------- */
+
+/* A counter of port @port of netswitch sw0 (query-netswitch) */
+static uint64_t port_stat(QTestState *qts, const char *port, const char *name)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'query-netswitch',"
+                            " 'arguments': {'id': 'sw0'}}");
+    QDict *sw = qobject_to(QDict, qlist_peek(qdict_get_qlist(resp, "return")));
+    QListEntry *e;
+    int64_t val = -1;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(sw, "ports"), e) {
+        QDict *p = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (!strcmp(qdict_get_str(p, "name"), port)) {
+            val = qdict_haskey(p, name) ? qdict_get_int(p, name) :
+                  qdict_get_int(qdict_get_qdict(p, "drops"), name);
+        }
+    }
+    qobject_unref(resp);
+    g_assert_cmpint(val, >=, 0);
+    return val;
+}
+
+/* The virtio-mmio transport of the net device whose MAC ends in @last */
+static uint64_t find_mmio_transport_mac(QTestState *qts, uint8_t last)
+{
+    for (int i = 0; i < VEXPRESS_VIRTIO_N; i++) {
+        uint64_t base = VEXPRESS_VIRTIO + i * VIRTIO_MMIO_STRIDE;
+
+        /* legacy config space: at 0x100, the MAC first */
+        if (qtest_readl(qts, base + QVIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_NET &&
+            qtest_readb(qts, base + 0x100 + 5) == last) {
+            return base;
+        }
+    }
+    g_assert_not_reached();
+}
+
+/* @t drives the device at @base, with guest memory [@from, @to) */
+static void attach_mmio(Test *t, QTestState *qts, uint64_t base,
+                        uint64_t from, uint64_t to, const char *path)
+{
+    memset(t, 0, sizeof(*t));
+    t->qts = qts;
+    t->sock = -1;
+    qvirtio_mmio_init_device(&t->mmio, qts, base, ARM_PAGE_SIZE);
+    t->dev = &t->mmio.vdev;
+    alloc_init(&t->alloc, 0, from, to, ARM_PAGE_SIZE);
+    t->path = path;
+}
+
+/*
+ * vexpress-a9 with @dev0 (MAC ...:56, netdev "nic") and, unless NULL,
+ * @dev1 (virtio-net-legacy-device vnl1, MAC ...:57, netdev "nic2"), each
+ * with half of the guest memory; @netdevs has the socket's fd as %d.
+ */
+static void boot_two(Test *t, Test *t2, const char *dev0, const char *netdevs)
+{
+    const uint64_t mid = VEXPRESS_RAM + 72 * 1024 * 1024;
+    g_autofree char *extra = g_strdup_printf(
+        "-device %s,id=vnl0,netdev=nic,mac=52:54:00:12:34:56 "
+        "-device virtio-net-legacy-device,id=vnl1,netdev=nic2,"
+        "mac=52:54:00:12:34:57", dev0);
+    g_autofree char *args = NULL;
+    int sv[2];
+    struct timeval tv = { .tv_sec = SOCKET_TIMEOUT_S };
+    QTestState *qts;
+
+    g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    args = g_strdup_printf(netdevs, sv[1]);
+    qts = qtest_initf("-M vexpress-a9 -m 128 %s %s", args, extra);
+    close(sv[1]);
+    g_assert_cmpint(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv,
+                               sizeof(tv)), ==, 0);
+    attach_mmio(t, qts, find_mmio_transport_mac(qts, 0x56),
+                VEXPRESS_RAM + 16 * 1024 * 1024, mid,
+                "/machine/peripheral/vnl0");
+    t->sock = sv[0];
+    attach_mmio(t2, qts, find_mmio_transport_mac(qts, 0x57), mid,
+                VEXPRESS_RAM + VEXPRESS_RAM_SIZE, "/machine/peripheral/vnl1");
+}
+
+/* Tear down the second device's driver state; stop(@t) quits QEMU */
+static void stop_second(Test *t2)
+{
+    for (int i = 0; i < 3; i++) {
+        if (t2->vq[i]) {
+            qvirtqueue_cleanup(t2->dev->bus, t2->vq[i], &t2->alloc);
+        }
+    }
+    alloc_destroy(&t2->alloc);
+}
+
+#define TWO_NICS_ON_A_HUB \
+    "-object netswitch,id=sw0,policy=hub " \
+    "-netdev socket,id=wire,fd=%d " \
+    "-netdev swport,id=up,switch=sw0,netdev=wire " \
+    "-netdev swport,id=nic,switch=sw0 -netdev swport,id=nic2,switch=sw0"
+
+/*
+ * @t2 (GUEST_TSO) received @f whole, with the header that says what is
+ * left to do: the segmentation, and the TCP checksum (still partial).
+ */
+static void expect_whole(Test *t2, uint64_t addr, uint32_t head,
+                         const TsoFrame *f, uint8_t gso_type)
+{
+    g_autofree uint8_t *got = g_malloc(f->len);
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+
+    g_assert_cmpuint(wait_used(t2, t2->vq[RXQ], head), ==, HDR_MRG + f->len);
+    qtest_memread(t2->qts, addr, &hdr, sizeof(hdr));
+    g_assert_cmphex(hdr.hdr.flags, ==, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    g_assert_cmphex(hdr.hdr.gso_type, ==, gso_type);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.gso_size), ==, f->mss);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.hdr_len), ==, f->hdr_len);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.csum_start), ==, f->l4);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.csum_offset), ==, 16);
+    g_assert_cmpuint(le16_to_cpu(hdr.num_buffers), ==, 1);
+    qtest_memread(t2->qts, addr + HDR_MRG, got, f->len);
+    g_assert(!memcmp(got, f->frame, f->len));
+}
+
+/*
+ * Behind a netswitch the NIC hands its super-frame to the switch whole.
+ * The hub floods it: the plain port (a socket) gets it segmented by the
+ * switch, the second virtio-net-legacy NIC, whose guest negotiated
+ * GUEST_TSO, gets it whole.  IPv4, then IPv6.
+ */
+static void test_tso_switch(void)
+{
+    Test t, t2;
+    TsoFrame f;
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+    uint64_t rx;
+    uint32_t head;
+
+    boot_two(&t, &t2, "virtio-net-legacy-device", TWO_NICS_ON_A_HUB);
+    driver_init(&t, FEATURES_ALL | F_TSO);
+    driver_init(&t2, FEATURES_ALL | F_GUEST_TSO);
+
+    for (int v6 = 0; v6 < 2; v6++) {
+        uint8_t type = v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+                            VIRTIO_NET_HDR_GSO_TCPV4;
+
+        rx = post_rx(&t2, HDR_MRG + 70000, &head);
+        make_tso_frame(&f, v6, false);
+        tso_hdr(&f, &hdr, type);
+        wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+        expect_segments(&t, &f, false);
+        expect_whole(&t2, rx, head, &f, type);
+        g_free(f.frame);
+    }
+
+    /* The NIC cut nothing itself: the switch did, once per frame */
+    g_assert_cmpuint(dev_stat(&t, "tx-gso"), ==, 2);
+    g_assert_cmpuint(dev_stat(&t, "tx-segments"), ==, 0);
+    g_assert_cmpuint(dev_stat(&t2, "rx-gso"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "up", "gso-segmented"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "up", "gso-segments"), ==, 92);
+    g_assert_cmpuint(port_stat(t.qts, "up", "tx-packets"), ==, 92);
+    g_assert_cmpuint(port_stat(t.qts, "up", "gso-whole"), ==, 0);
+    g_assert_cmpuint(port_stat(t.qts, "nic2", "gso-whole"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "nic2", "tx-packets"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "forwarded"), ==, 94);
+    sock_expect_empty(&t);
+    stop_second(&t2);
+    stop(&t);
+}
+
+/*
+ * Upstream's virtio-net sees a port that takes virtio-net headers and
+ * passes its guest's headers on unchecked: the port checks them.  A bad
+ * one is dropped and counted (bad-offload); a good super-frame is
+ * segmented for the plain port as ours are.
+ */
+static void test_tso_switch_upstream(void)
+{
+    Test t, t2;
+    TsoFrame f;
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+    uint64_t features = F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_MRG_RXBUF) |
+                        F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) |
+                        F(VIRTIO_NET_F_STATUS);
+
+    boot_two(&t, &t2, "virtio-net-device", TWO_NICS_ON_A_HUB);
+    driver_init(&t, features);
+    make_tso_frame(&f, false, false);
+
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.csum_start = cpu_to_le16(f.l4 + 4);
+    wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    hdr.hdr.gso_size = cpu_to_le16(8);
+    wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+    tso_hdr(&f, &hdr, VIRTIO_NET_HDR_GSO_TCPV4);
+    wait_used(&t, t.vq[TXQ], tx_frame(&t, &hdr, f.frame, f.len));
+    expect_segments(&t, &f, false);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "bad-offload"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "rx-dropped"), ==, 2);
+    g_assert_cmpuint(port_stat(t.qts, "up", "gso-segments"), ==, 46);
+    sock_expect_empty(&t);
+    g_free(f.frame);
+    stop_second(&t2);
+    stop(&t);
+}
+
+/* ---- Receive coalescing ------------------------------------------------ */
+
+/*
+ * Segment @i of @f as a TCP sender would put it on the wire, with @flags
+ * and correct checksums; returns its length.
+ */
+static size_t make_wire_segment(const TsoFrame *f, unsigned int i,
+                                uint8_t flags, uint8_t *out)
+{
+    size_t from = f->hdr_len + i * f->mss;
+    size_t chunk = MIN(f->mss, f->len - from);
+    size_t len = f->hdr_len + chunk;
+    uint8_t *ip = out + 14, *tcp = out + f->l4;
+
+    g_assert(!f->v6);
+    memcpy(out, f->frame, f->hdr_len);
+    memcpy(out + f->hdr_len, f->frame + from, chunk);
+    stw_be_p(ip + 2, len - 14);
+    stw_be_p(ip + 4, TSO_IP_ID + i);
+    stw_be_p(ip + 10, 0);
+    stw_be_p(ip + 10, ~csum_fold(csum_add(0, ip, 20)));
+    stl_be_p(tcp + 4, TSO_SEQ + i * f->mss);
+    tcp[13] = flags;
+    stw_be_p(tcp + 16, 0);
+    stw_be_p(tcp + 16, ~csum_fold(csum_add(csum_add(0, ip + 12, 8) + 6 +
+                                           len - f->l4, tcp, len - f->l4)));
+    return len;
+}
+
+/* Send the segments @which[] of @f in one write: one burst for QEMU */
+static void sock_send_burst(Test *t, const TsoFrame *f, const int *which,
+                            int n, uint8_t last_flags)
+{
+    g_autofree uint8_t *buf = g_malloc(n * 2048);
+    size_t off = 0;
+
+    for (int k = 0; k < n; k++) {
+        size_t len = make_wire_segment(f, which[k],
+                                       k == n - 1 ? last_flags : TCP_ACK,
+                                       buf + off + 4);
+
+        stl_be_p(buf + off, len);
+        off += 4 + len;
+    }
+    g_assert_cmpint(send(t->sock, buf, off, 0), ==, off);
+}
+
+/*
+ * The guest got segments @first .. @first + @n - 1 of @f as one
+ * super-frame: the first's headers with the total length, the flags of
+ * all, a partial checksum (the pseudo-header sum), the payloads in order.
+ */
+static void expect_merged(Test *t, uint64_t addr, uint32_t head,
+                          const TsoFrame *f, unsigned int first,
+                          unsigned int n, uint8_t flags)
+{
+    size_t payload = n * f->mss;
+    size_t len = f->hdr_len + payload;
+    g_autofree uint8_t *got = g_malloc(len);
+    g_autofree uint8_t *seg = g_malloc(2048);
+    struct virtio_net_hdr_mrg_rxbuf hdr;
+    const uint8_t *ip = got + 14, *tcp = got + f->l4;
+
+    g_assert_cmpuint(wait_used(t, t->vq[RXQ], head), ==, HDR_MRG + len);
+    qtest_memread(t->qts, addr, &hdr, sizeof(hdr));
+    g_assert_cmphex(hdr.hdr.flags, ==, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    g_assert_cmphex(hdr.hdr.gso_type, ==, VIRTIO_NET_HDR_GSO_TCPV4);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.gso_size), ==, f->mss);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.csum_start), ==, f->l4);
+    g_assert_cmpuint(le16_to_cpu(hdr.hdr.csum_offset), ==, 16);
+    qtest_memread(t->qts, addr + HDR_MRG, got, len);
+    make_wire_segment(f, first, flags, seg);
+    g_assert(!memcmp(got, seg, 14 + 2));
+    g_assert_cmpuint(lduw_be_p(ip + 2), ==, len - 14);
+    g_assert(!memcmp(ip + 4, seg + 14 + 4, 6));
+    g_assert_cmphex(csum_fold(csum_add(0, ip, 20)), ==, 0xffff);
+    g_assert(!memcmp(ip + 12, seg + 14 + 12, 8));
+    g_assert(!memcmp(tcp, seg + f->l4, 13));
+    g_assert_cmphex(tcp[13], ==, flags);
+    g_assert_cmphex(lduw_be_p(tcp + 16), ==,
+                    csum_fold(csum_add(0, ip + 12, 8) + 6 + len - f->l4));
+    g_assert(!memcmp(tcp + 18, seg + f->l4 + 18, TSO_TCP_LEN - 18));
+    g_assert(!memcmp(got + f->hdr_len,
+                     f->frame + f->hdr_len + first * f->mss, payload));
+}
+
+#define GRO_SWITCH \
+    "-object netswitch,id=sw0,policy=hub " \
+    "-netdev socket,id=wire,fd=%d " \
+    "-netdev swport,id=up,switch=sw0,netdev=wire " \
+    "-netdev swport,id=nic,switch=sw0"
+
+/*
+ * GRO (on by default) at the port of a guest that takes super-frames: a
+ * burst of in-order segments reaches it as one; an out-of-order segment
+ * ends the super-frame (and starts the next); a lone segment arrives as
+ * it was.  With gro=off, or without GUEST_TSO, each comes on its own.
+ */
+static void test_gro(void)
+{
+    static const int burst[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+    static const int gap[] = { 8, 9, 11, 12 };
+    Test t;
+    TsoFrame f;
+    uint64_t rx[3];
+    uint32_t head[3];
+    uint8_t one[2048];
+    size_t len;
+
+    boot(&t, "", GRO_SWITCH);
+    driver_init(&t, FEATURES_ALL | F_GUEST_TSO);
+    make_tso_frame(&f, false, false);
+    for (int i = 0; i < 3; i++) {
+        rx[i] = post_rx(&t, HDR_MRG + 70000, &head[i]);
+    }
+
+    /* Eight in a burst, PSH on the last: one super-frame, sent at PSH */
+    sock_send_burst(&t, &f, burst, ARRAY_SIZE(burst), TCP_ACK | TCP_PSH);
+    expect_merged(&t, rx[0], head[0], &f, 0, 8, TCP_ACK | TCP_PSH);
+
+    /* 8 9 11 12: 10 is missing, so two super-frames of two */
+    sock_send_burst(&t, &f, gap, ARRAY_SIZE(gap), TCP_ACK);
+    expect_merged(&t, rx[1], head[1], &f, 8, 2, TCP_ACK);
+    expect_merged(&t, rx[2], head[2], &f, 11, 2, TCP_ACK);
+
+    /* A lone segment goes to the guest as it came, checksum and all */
+    rx[0] = post_rx(&t, HDR_MRG + 70000, &head[0]);
+    len = make_wire_segment(&f, 20, TCP_ACK, one);
+    sock_send(&t, one, len);
+    rx_check(&t, rx[0], head[0], one, len);
+    g_assert_cmpuint(dev_stat(&t, "rx-gso"), ==, 3);
+    stop(&t);
+
+    for (int off = 0; off < 2; off++) {
+        boot(&t, "", off ? GRO_SWITCH ",gro=off" : GRO_SWITCH);
+        driver_init(&t, FEATURES_ALL | (off ? F_GUEST_TSO : 0));
+        for (int i = 0; i < 2; i++) {
+            rx[i] = post_rx(&t, HDR_MRG + 2048, &head[i]);
+        }
+        sock_send_burst(&t, &f, burst, 2, TCP_ACK);
+        for (int i = 0; i < 2; i++) {
+            len = make_wire_segment(&f, i, TCP_ACK, one);
+            g_assert_cmpuint(wait_used(&t, t.vq[RXQ], head[i]), ==,
+                             HDR_MRG + len);
+        }
+        g_assert_cmpuint(dev_stat(&t, "rx-gso"), ==, 0);
+        stop(&t);
+    }
+    g_free(f.frame);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -2140,6 +2879,9 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-net-legacy/rx-ring-too-small",
                    test_rx_ring_too_small);
     qtest_add_func("/virtio-net-legacy/tx-too-long", test_tx_too_long);
+    qtest_add_func("/virtio-net-legacy/tso", test_tso);
+    qtest_add_func("/virtio-net-legacy/tso-bad", test_tso_bad);
+    qtest_add_func("/virtio-net-legacy/gro", test_gro);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-network",
                    test_reentrancy_rx_from_network);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-tx-bh",
@@ -2147,6 +2889,11 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-net-legacy/swport", test_swport);
     qtest_add_func("/virtio-net-legacy/swport-hairpin", test_swport_hairpin);
     qtest_add_func("/virtio-net-legacy/migrate", test_migrate);
+    if (is_arm()) {
+        qtest_add_func("/virtio-net-legacy/tso-switch", test_tso_switch);
+        qtest_add_func("/virtio-net-legacy/tso-switch-upstream",
+                       test_tso_switch_upstream);
+    }
     if (!is_arm()) {
         qtest_add_func("/virtio-net-legacy/hotplug", test_hotplug);
         qtest_add_func("/virtio-net-legacy/reentrancy/tx-used-ring",

@@ -6,6 +6,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "net/netswitch-core.h"
 
 #define SEC         1000000000LL
@@ -344,6 +345,7 @@ static void test_drop_reason_names(void)
         [NSW_DROP_STORM] = "storm",
         [NSW_DROP_MAC_LIMIT] = "mac-limit",
         [NSW_DROP_SPOOFED] = "spoofed",
+        [NSW_DROP_BAD_OFFLOAD] = "bad-offload",
     };
     unsigned int r;
 
@@ -1824,6 +1826,95 @@ static void test_link_down_unicast(void)
     ts_free(ts);
 }
 
+/*
+ * A TCP/IPv4 super-frame of 3000 bytes of payload, gso_size 1000, as a
+ * NIC with TSO hands it over; @off gets its checked metadata.
+ */
+static size_t make_super_frame(uint8_t *buf, NswOffload *off)
+{
+    struct virtio_net_hdr hdr = {
+        .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+        .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+        .gso_size = 1000,
+        .csum_start = 34,
+        .csum_offset = 16,
+    };
+    size_t len = 14 + 20 + 20 + 3000;
+
+    memset(buf, 0, len);
+    memcpy(buf, BCAST, 6);
+    memcpy(buf + 6, MAC(1), 6);
+    stw_be_p(buf + 12, 0x0800);
+    buf[14] = 0x45;
+    stw_be_p(buf + 16, len - 14);
+    buf[14 + 9] = 6;
+    buf[34 + 12] = 5 << 4;
+    buf[34 + 13] = 0x18;        /* ACK, PSH */
+    for (size_t i = 54; i < len; i++) {
+        buf[i] = i;
+    }
+    g_assert_null(nsw_offload_from_vnet_hdr(off, &hdr, buf, len, 1518));
+    return len;
+}
+
+/*
+ * A flooded super-frame: the ports that take it get it whole (with its
+ * metadata), the others its segments, made once and shared by all of
+ * them, including one whose segments wait in its queue.
+ */
+static void test_offload_flood(void)
+{
+    TestSwitch *ts = ts_new("hub", 4);
+    g_autofree uint8_t *buf = g_malloc(4096);
+    NswOffload off;
+    size_t len = make_super_frame(buf, &off);
+    NswPacket *whole;
+
+    for (unsigned int i = 1; i < 4; i++) {
+        ts->ports[i].keep = true;
+    }
+    nsw_port_set_offload_caps(ts->ports[3].port,
+                              NSW_OFFLOAD_CSUM | NSW_OFFLOAD_TSO4);
+    ts->ports[2].full = true;
+    nsw_switch_input_offload(ts->sw, ts->ports[0].port, buf, len, &off,
+                             ts->now_ns);
+    ts->ports[2].full = false;
+    nsw_port_writable(ts->ports[2].port, ts->now_ns);
+
+    g_assert_cmpuint(ts->ports[1].kept->len, ==, 3);
+    g_assert_cmpuint(ts->ports[2].kept->len, ==, 3);
+    for (unsigned int k = 0; k < 3; k++) {
+        NswPacket *seg = g_ptr_array_index(ts->ports[1].kept, k);
+
+        g_assert_true(seg == g_ptr_array_index(ts->ports[2].kept, k));
+        g_assert_null(nsw_packet_offload(seg));
+        g_assert_cmpuint(nsw_packet_len(seg), ==, 54 + 1000);
+        /* PSH on the last segment only, sequence numbers by 1000 */
+        g_assert_cmphex(nsw_packet_data(seg)[34 + 13], ==,
+                        k == 2 ? 0x18 : 0x10);
+        g_assert_cmpuint(ldl_be_p(nsw_packet_data(seg) + 34 + 4), ==,
+                         k * 1000);
+    }
+    g_assert_cmpuint(ts->ports[3].kept->len, ==, 1);
+    whole = g_ptr_array_index(ts->ports[3].kept, 0);
+    g_assert_cmpuint(nsw_packet_len(whole), ==, len);
+    g_assert_nonnull(nsw_packet_offload(whole));
+    g_assert_cmpuint(nsw_packet_offload(whole)->gso_size, ==, 1000);
+
+    g_assert_cmpuint(stats(ts, 0)->forwarded, ==, 3 + 3 + 1);
+    g_assert_cmpuint(stats(ts, 1)->gso_segmented, ==, 1);
+    g_assert_cmpuint(stats(ts, 1)->gso_segments, ==, 3);
+    g_assert_cmpuint(stats(ts, 2)->gso_segments, ==, 3);
+    g_assert_cmpuint(stats(ts, 3)->gso_whole, ==, 1);
+    g_assert_cmpuint(stats(ts, 3)->gso_segmented, ==, 0);
+    assert_accounted(ts);
+
+    nsw_port_drop_bad_offload(ts->ports[0].port, len);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_BAD_OFFLOAD], ==, 1);
+    assert_accounted(ts);
+    ts_free(ts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1836,6 +1927,7 @@ int main(int argc, char **argv)
                     test_drop_reason_names);
     g_test_add_func("/netswitch/port/add-find-remove", test_ports);
     g_test_add_func("/netswitch/hub/floods", test_hub_floods);
+    g_test_add_func("/netswitch/offload/flood", test_offload_flood);
     g_test_add_func("/netswitch/bridge/learns", test_bridge_learns);
     g_test_add_func("/netswitch/bridge/unknown-floods",
                     test_bridge_unknown_floods);

@@ -111,7 +111,8 @@ def core_table():
     srcs = ['xnet/bench/netswitch-bench.c'] + [
         'net/netswitch/%s.c' % f for f in
         ('packet', 'mac-table', 'switch', 'token-bucket', 'vlan-set', 'policy',
-         'policy-hub', 'policy-bridge', 'policy-vlan')]
+         'policy-hub', 'policy-bridge', 'policy-vlan', 'offload')] + [
+        'build/src/net/checksum.c']
     glib = subprocess.run(['pkg-config', '--cflags', '--libs', 'glib-2.0'],
                           check=True, capture_output=True, text=True).stdout.split()
     subprocess.run(['gcc', '-O2', '-iquote', 'include', '-iquote', 'build/obj',

@@ -225,6 +225,10 @@ def switch_drops(qmp_path):
             for reason, n in port['drops'].items():
                 total[reason] = total.get(reason, 0) + n
     total['drops'] = sum(total.values())
+    # What became of the guest's TCP super-frames (segmentation offload)
+    for key in ('gso-whole', 'gso-segmented', 'gso-segments'):
+        total[key] = sum(port.get(key, 0) for sw in switches
+                         for port in sw['ports'])
     return total
 
 
@@ -238,6 +242,11 @@ def qemu_command(nic, qemu_dir, append, direct=False, qmp_path=None,
                  shape=None):
     binary, machine, nic_args, xnic, console = BOARDS[nic]
     arch = ARCH[binary]
+    # XNET_GRO=off: no receive coalescing at the guest's switch port
+    if os.environ.get('XNET_GRO') in ('on', 'off'):
+        nic_args = [a + ',gro=' + os.environ['XNET_GRO']
+                    if a.startswith('swport,id=nic0,') else a
+                    for a in nic_args]
     g = GUEST
     if direct:
         network = direct_nic_args(nic_args)
@@ -371,6 +380,11 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress=None, direct=False,
                     drops = switch_drops(qmp_path)
                     if drops is not None:
                         results['switch'] = ('ok', drops)
+                        if drops['gso-whole'] or drops['gso-segmented']:
+                            print('# netswitch: %d super-frames passed whole, '
+                                  '%d segmented into %d frames' %
+                                  (drops['gso-whole'], drops['gso-segmented'],
+                                   drops['gso-segments']), flush=True)
                     break
                 step = name
                 deadline = time.monotonic() + max(STEP_DEADLINE.values()) + iperf_time * 2

@@ -36,12 +36,18 @@ typedef struct VirtIONetLegacyStats {
     uint64_t tx_frames;
     uint64_t tx_dropped;
     uint64_t tx_csum;
+    /* super-frames sent, the segments we cut them into, bad offload headers */
+    uint64_t tx_gso;
+    uint64_t tx_segments;
+    uint64_t tx_bad_offload;
     /* times TX paused because the peer queued a frame (flow control) */
     uint64_t tx_peer_waits;
     uint64_t rx_frames;
     uint64_t rx_filtered;
     uint64_t rx_dropped;
     uint64_t rx_csum_valid;
+    /* super-frames received whole (GUEST_TSO4/6) */
+    uint64_t rx_gso;
 } VirtIONetLegacyStats;
 
 struct VirtIONetLegacy {
@@ -69,9 +75,20 @@ struct VirtIONetLegacy {
     bool tx_waiting;
     /* The frame the peer queued: its buffer is returned when it is sent */
     VirtQueueElement *tx_async_elem;
-    /* Scratch: the frame without its header, as iovec or linearised */
-    struct iovec tx_sg[VIRTQUEUE_MAX_SIZE];
+    /*
+     * Scratch: the frame without its header, as iovec (one more entry for
+     * a header to the peer) or linearised; a copy of its first bytes; a
+     * segment of it
+     */
+    struct iovec tx_sg[VIRTQUEUE_MAX_SIZE + 1];
     uint8_t *tx_buf;
+    uint8_t tx_head[256];
+    uint8_t *seg_buf;
+    /*
+     * The length of the virtio-net header our peer takes and gives with
+     * every frame (qemu_set_vnet_hdr_len()), 0 if it takes none
+     */
+    int peer_hdr_len;
 
     /* RX: the buffers one frame is being merged into */
     VirtQueueElement *rx_elems[VIRTQUEUE_MAX_SIZE];

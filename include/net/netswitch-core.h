@@ -111,6 +111,8 @@ typedef enum NswVlanEncap {
 
 /* A new packet holding a copy of @data; its one reference is the caller's. */
 NswPacket *nsw_packet_new(const void *data, size_t len);
+/* A private copy of @pkt's frame, with its offload metadata */
+NswPacket *nsw_packet_copy(const NswPacket *pkt);
 
 /* Make @pkt a wrapper around @data, which the caller keeps valid. */
 void nsw_packet_wrap(NswPacket *pkt, const void *data, size_t len);

@@ -34,6 +34,7 @@
 #define IP4_HDR_MIN         20
 #define IP6_HDR_LEN         40
 #define IP_PROTO_TCP_NUM    6
+#define VLAN_TAG_LEN        4   /* an 802.1Q tag, as NSW_VLAN_TAG_LEN */
 
 /* Where the IP header starts (behind one 802.1Q tag, if any), its type */
 static size_t l3_offset(const uint8_t *frame, size_t len, uint16_t *type)
@@ -44,6 +45,34 @@ static size_t l3_offset(const uint8_t *frame, size_t len, uint16_t *type)
         return ETH_HLEN + 4;
     }
     return ETH_HLEN;
+}
+
+/*
+ * Does a partial checksum from @csum_start stay out of the Ethernet, 802.1Q
+ * and IP headers?  The switch completes it at the egress port, after its
+ * ingress checks (anti-spoofing, MAC limit, VLAN classification) have
+ * looked at those headers: a checksum the guest points at them would
+ * rewrite the source MAC or forge a tag after the fact.  Linux only asks
+ * for L4 checksums, behind an IPv4 or IPv6 header.  The bound above
+ * leaves room to push a tag (the offsets move by 4 and are 16 bits).
+ */
+static bool csum_start_in_l4(const uint8_t *frame, size_t len,
+                             uint16_t csum_start)
+{
+    uint16_t type;
+    size_t l3 = l3_offset(frame, len, &type);
+
+    if (csum_start > UINT16_MAX - VLAN_TAG_LEN) {
+        return false;
+    }
+    switch (type) {
+    case ETH_P_IP:
+        return csum_start >= l3 + IP4_HDR_MIN;
+    case ETH_P_IPV6:
+        return csum_start >= l3 + IP6_HDR_LEN;
+    default:
+        return false;
+    }
 }
 
 /* The TCP header's offset in an IPv4 super-frame, or 0 with *why set */
@@ -147,6 +176,9 @@ const char *nsw_offload_from_vnet_hdr(NswOffload *off,
     if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
         if ((size_t)hdr->csum_start + hdr->csum_offset + 2 > len) {
             return "checksum position outside the frame";
+        }
+        if (!csum_start_in_l4(frame, len, hdr->csum_start)) {
+            return "checksum position inside the Ethernet or IP header";
         }
         off->needs_csum = true;
         off->csum_start = hdr->csum_start;

@@ -44,6 +44,12 @@ static void copy_offload(NswPacket *copy, const NswPacket *pkt, int delta)
         return;
     }
     off = *pkt->offload;
+    /*
+     * nsw_offload_from_vnet_hdr() keeps csum_start behind an IP header and
+     * 4 below 65536, so a tag pushed or popped cannot wrap it.
+     */
+    g_assert(off.csum_start + delta >= 0 &&
+             off.csum_start + delta <= UINT16_MAX);
     off.csum_start += delta;
     off.l3_off += delta;
     off.hdr_len += off.hdr_len ? delta : 0;
@@ -95,6 +101,14 @@ NswPacket *nsw_packet_new(const void *data, size_t len)
     return pkt;
 }
 
+NswPacket *nsw_packet_copy(const NswPacket *pkt)
+{
+    NswPacket *copy = nsw_packet_new(pkt->data, pkt->len);
+
+    copy_offload(copy, pkt, 0);
+    return copy;
+}
+
 void nsw_packet_wrap(NswPacket *pkt, const void *data, size_t len)
 {
     /* Never written through: wrappers are never writable. */
@@ -129,8 +143,7 @@ NswPacket *nsw_packet_ref(NswPacket *pkt)
     if (packet_is_wrapper(pkt)) {
         /* One copy for all the ports that queue a flooded frame */
         if (!pkt->copy) {
-            pkt->copy = nsw_packet_new(pkt->data, pkt->len);
-            copy_offload(pkt->copy, pkt, 0);
+            pkt->copy = nsw_packet_copy(pkt);
         }
         pkt = pkt->copy;
     }
@@ -171,16 +184,12 @@ static void forget_done_offload(NswPacket *pkt)
 
 NswPacket *nsw_packet_make_writable(NswPacket *pkt)
 {
-    NswPacket *copy;
-
     g_assert(!packet_is_wrapper(pkt));
     if (!nsw_packet_is_shared(pkt)) {
         forget_done_offload(pkt);
         return pkt;
     }
-    copy = nsw_packet_new(pkt->data, pkt->len);
-    copy_offload(copy, pkt, 0);
-    return packet_replace(pkt, copy);
+    return packet_replace(pkt, nsw_packet_copy(pkt));
 }
 
 uint8_t *nsw_packet_writable_data(NswPacket *pkt)

@@ -53,8 +53,7 @@ static bool vlan_accepts_tagged(const NswPort *in, uint16_t vid)
 /* Give the priority-tagged @frame the VID @vid, keeping PCP and DEI. */
 static void vlan_retag(VlanFrame *frame, uint16_t tci, uint16_t vid)
 {
-    NswPacket *copy = nsw_packet_new(nsw_packet_data(frame->pkt),
-                                     nsw_packet_len(frame->pkt));
+    NswPacket *copy = nsw_packet_copy(frame->pkt);
 
     stw_be_p(nsw_packet_writable_data(copy) + ETH_HLEN,
              (tci & ~NSW_VLAN_VID_MASK) | vid);
@@ -110,8 +109,7 @@ static NswPacket *vlan_encode(VlanFrame *frame, VlanEgress egress)
     }
     if (!frame->other) {
         /* Not nsw_packet_ref(): a private copy is changed in place */
-        NswPacket *copy = nsw_packet_new(nsw_packet_data(frame->pkt),
-                                         nsw_packet_len(frame->pkt));
+        NswPacket *copy = nsw_packet_copy(frame->pkt);
 
         frame->other = tagged ? nsw_packet_vlan_push(copy, frame->vid)
                               : nsw_packet_vlan_pop(copy);

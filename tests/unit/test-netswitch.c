@@ -7,6 +7,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "net/checksum.h"
 #include "net/netswitch-core.h"
 
 #define SEC         1000000000LL
@@ -1915,9 +1916,88 @@ static void test_offload_flood(void)
     ts_free(ts);
 }
 
+/* A 64-byte TCP/IPv4 (or /IPv6) frame with a partial checksum at @start */
+static const char *csum_at(uint16_t ethertype, uint16_t start,
+                           uint16_t offset)
+{
+    struct virtio_net_hdr hdr = {
+        .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+        .csum_start = start,
+        .csum_offset = offset,
+    };
+    uint8_t buf[128] = { 0 };
+    NswOffload off;
+
+    memcpy(buf, BCAST, 6);
+    memcpy(buf + 6, MAC(1), 6);
+    stw_be_p(buf + 12, ethertype);
+    buf[14] = ethertype == 0x86dd ? 0x60 : 0x45;
+    return nsw_offload_from_vnet_hdr(&off, &hdr, buf, sizeof(buf), 1518);
+}
+
+/*
+ * The switch completes a partial checksum at the egress port, after its
+ * ingress checks: one the guest points at the Ethernet, 802.1Q or IP
+ * header would rewrite the source MAC or forge a tag behind them.  Only a
+ * checksum behind an IPv4 or IPv6 header is taken (before the fix, all of
+ * these but the last two were).
+ */
+static void test_offload_csum_position(void)
+{
+    g_assert_null(csum_at(0x0800, 34, 16));             /* TCP over IPv4 */
+    g_assert_null(csum_at(0x0800, 34, 6));              /* UDP */
+    g_assert_null(csum_at(0x86dd, 54, 16));             /* TCP over IPv6 */
+    g_assert_nonnull(csum_at(0x0800, 6, 0));            /* source MAC */
+    g_assert_nonnull(csum_at(0x0800, 0, 12));           /* the EtherType */
+    g_assert_nonnull(csum_at(0x0800, 24, 0));           /* the IPv4 header */
+    g_assert_nonnull(csum_at(0x86dd, 34, 16));          /* the IPv6 header */
+    g_assert_nonnull(csum_at(0x0806, 34, 16));          /* not IP at all */
+    g_assert_nonnull(csum_at(0x0800, 60, 70));          /* past the frame */
+}
+
+/*
+ * A super-frame from an access port leaves a trunk port tagged, and still
+ * a super-frame: the VLAN policy's copies keep its offload metadata, so a
+ * trunk that takes no TSO gets tagged segments, not one 3054-byte frame
+ * with an unfinished checksum (as before the fix).
+ */
+static void test_offload_vlan_trunk(void)
+{
+    TestSwitch *ts = vlan_switch(4);
+    g_autofree uint8_t *buf = g_malloc(4096);
+    NswOffload off;
+    size_t len = make_super_frame(buf, &off);
+
+    ts->ports[3].keep = true;
+    nsw_switch_input_offload(ts->sw, ts->ports[0].port, buf, len, &off,
+                             ts->now_ns);
+    g_assert_cmpuint(ts->ports[3].kept->len, ==, 3);
+    for (unsigned int k = 0; k < 3; k++) {
+        NswPacket *seg = g_ptr_array_index(ts->ports[3].kept, k);
+        const uint8_t *d = nsw_packet_data(seg);
+        size_t tcp_len = 20 + 1000;
+        uint32_t sum;
+
+        g_assert_cmpuint(nsw_packet_len(seg), ==, 4 + 54 + 1000);
+        g_assert_cmphex(lduw_be_p(d + 12), ==, 0x8100);
+        g_assert_cmphex(lduw_be_p(d + 14) & 0xfff, ==, 10);
+        g_assert_cmpuint(ldl_be_p(d + 4 + 34 + 4), ==, k * 1000);
+        /* The TCP checksum holds: pseudo-header plus segment sum to ~0 */
+        sum = net_checksum_add(8, d + 4 + 14 + 12) + 6 + tcp_len;
+        sum += net_checksum_add(tcp_len, d + 4 + 34);
+        g_assert_cmphex(net_checksum_finish(sum), ==, 0);
+    }
+    g_assert_cmpuint(stats(ts, 3)->gso_segments, ==, 3);
+    assert_accounted(ts);
+    ts_free(ts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/netswitch/offload/csum-position",
+                    test_offload_csum_position);
+    g_test_add_func("/netswitch/offload/vlan-trunk", test_offload_vlan_trunk);
     g_test_add_func("/netswitch/vlan-set/parse", test_vlan_set_parse);
     g_test_add_func("/netswitch/vlan-set/parse-errors",
                     test_vlan_set_parse_errors);

@@ -36,6 +36,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                'guest'))
+import e2e  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 MAC_A = bytes.fromhex('525400990001')
@@ -65,18 +69,8 @@ class Tap:
 
 
 def enter_own_netns():
-    """Re-run this script in a network namespace of its own (even inside
-    run-tests.py's): the veth pair it makes then never outlives it, and
-    it refuses to run if that namespace has anything but loopback."""
-    if os.environ.get('XNET_VXLAN_NETNS') != '1':
-        env = dict(os.environ, XNET_VXLAN_NETNS='1')
-        os.execvpe('unshare', ['unshare', '--net', '--', sys.executable] +
-                   sys.argv, env)
-    run(['ip', 'link', 'set', 'lo', 'up'])
-    links = run(['ip', '-o', 'link', 'show']).stdout
-    names = [line.split(': ')[1].split('@')[0] for line in links.splitlines()]
-    if names != ['lo']:
-        sys.exit('vxlan-interop: refusing to run: interfaces %s' % names)
+    """A network namespace of this script's own, loopback only."""
+    e2e.enter_private_netns('XNET_VXLAN_NETNS', 'vxlan-interop')
 
 
 def run(cmd, ns_pid=None, check=True):

@@ -104,21 +104,24 @@ def log(msg):
     print('e2e: ' + msg, flush=True)
 
 
-def enter_private_netns():
+def enter_private_netns(marker='XNET_IN_NETNS', who='e2e'):
     """Re-run this program in a new network namespace with only loopback.
 
     The network rule: whatever starts slirp or a guest never reaches a real
-    interface.  Returns only inside the namespace.
+    interface.  Returns only inside the namespace.  A script that makes
+    interfaces of its own (veth, tap, vxlan) passes a @marker of its own,
+    so that it gets a namespace of its own even inside run-tests.py's and
+    nothing it makes outlives it.
     """
-    if os.environ.get('XNET_IN_NETNS') == '1':
+    if os.environ.get(marker) == '1':
         subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
         links = subprocess.run(['ip', '-o', 'link', 'show'], check=True,
                                capture_output=True, text=True).stdout
         names = [l.split(': ')[1].split('@')[0] for l in links.splitlines()]
         if names != ['lo']:
-            sys.exit('e2e: refusing to run: interfaces %s' % names)
+            sys.exit('%s: refusing to run: interfaces %s' % (who, names))
         return
-    env = dict(os.environ, XNET_IN_NETNS='1')
+    env = dict(os.environ, **{marker: '1'})
     cmd = ['unshare', '--net']
     if os.geteuid() != 0:
         cmd.append('--map-root-user')

@@ -40,15 +40,8 @@ def run(cmd):
 
 
 def enter_own_netns():
-    if os.environ.get('XNET_TAP_NETNS') != '1':
-        env = dict(os.environ, XNET_TAP_NETNS='1')
-        os.execvpe('unshare', ['unshare', '--net', '--', sys.executable] +
-                   sys.argv, env)
-    run(['ip', 'link', 'set', 'lo', 'up'])
-    links = run(['ip', '-o', 'link', 'show']).stdout
-    names = [line.split(': ')[1].split('@')[0] for line in links.splitlines()]
-    if names != ['lo']:
-        sys.exit('tap-uplink: refusing to run: interfaces %s' % names)
+    """A network namespace of this script's own, loopback only."""
+    e2e.enter_private_netns('XNET_TAP_NETNS', 'tap-uplink')
 
 
 class TapGuest(two_guests.Guest):

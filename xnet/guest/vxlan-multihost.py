@@ -62,16 +62,8 @@ def run(cmd, ns_pid=None):
 
 
 def enter_own_netns():
-    """This script's own namespace (the underlay's wire), loopback only."""
-    if os.environ.get('XNET_VXLAN_NETNS') != '1':
-        env = dict(os.environ, XNET_VXLAN_NETNS='1')
-        os.execvpe('unshare', ['unshare', '--net', '--', sys.executable] +
-                   sys.argv, env)
-    run(['ip', 'link', 'set', 'lo', 'up'])
-    links = run(['ip', '-o', 'link', 'show']).stdout
-    names = [line.split(': ')[1].split('@')[0] for line in links.splitlines()]
-    if names != ['lo']:
-        sys.exit('vxlan-multihost: refusing to run: interfaces %s' % names)
+    """A network namespace of this script's own, loopback only."""
+    e2e.enter_private_netns('XNET_VXLAN_NETNS', 'vxlan-multihost')
 
 
 def new_host():

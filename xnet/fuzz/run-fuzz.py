@@ -17,13 +17,16 @@
 # xnet/fuzz/seeds/TARGET and the kept corpus xnet/fuzz/corpus/TARGET.tar.xz,
 # so that a campaign goes on where the last piece stopped, on any checkout.
 # Inputs that crash land in build/fuzz/crashes/TARGET, the run's figures in
-# build/fuzz/results/TARGET.json and, one line per run, in
-# build/fuzz/results/TARGET.runs.jsonl.  Everything runs in a private
-# network namespace, like the guest tests.
+# build/fuzz/results/TARGET.json and, one line per run, in the campaign's
+# ledger xnet/fuzz/campaign.jsonl, which is committed: each line names the
+# code the run fuzzed (code_id()), so that the table can add up the
+# executions that ran on today's code across sessions and machines.
+# Everything runs in a private network namespace, like the guest tests.
 
 import argparse
 import configparser
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -41,6 +44,12 @@ FUZZ = os.path.join(ROOT, 'build', 'fuzz')
 OBJ = os.path.join(FUZZ, 'obj')
 SEEDS = os.path.join(ROOT, 'xnet', 'fuzz', 'seeds')
 KEPT = os.path.join(ROOT, 'xnet', 'fuzz', 'corpus')
+LEDGER = os.path.join(ROOT, 'xnet', 'fuzz', 'campaign.jsonl')
+# What a fuzz binary is built from, besides upstream: our sources, our
+# patches (the fuzzer's harness among them) and the targets' definitions.
+# Docs, tests and scripts do not change what is fuzzed.
+CODE_PATHS = ('hw', 'net', 'include', 'qapi', 'patches', 'configure',
+              'xnet/fuzz/targets.conf')
 CRASH_PREFIXES = ('crash-', 'leak-', 'timeout-', 'oom-')
 
 # The sanitizers stop at the first error and say where; leaks in QEMU's
@@ -194,8 +203,9 @@ def cmd_run(args):
     with open(os.path.join(FUZZ, 'results', args.target + '.json'), 'w') as f:
         json.dump(result, f, indent=1)
     result['commit'] = source_commit()
-    with open(os.path.join(FUZZ, 'results', args.target + '.runs.jsonl'), 'a') as f:
-        f.write(json.dumps(result) + '\n')
+    result['code'] = code_id()
+    with open(LEDGER, 'a') as f:
+        f.write(json.dumps(result, sort_keys=True) + '\n')
     print('run-fuzz: %(target)s: %(executions)d executions in %(seconds)d s '
           '(%(exec_per_sec)d/s), %(edges)d edges, corpus %(corpus)d' % result)
     if new or rc != 0:
@@ -213,6 +223,34 @@ def source_commit():
                               text=True).stdout.strip()
     head = git('rev-parse', '--short', 'HEAD') or '?'
     return head + ('+' if git('status', '--porcelain', '--untracked-files=no') else '')
+
+
+def code_id():
+    """A digest of the fuzzed code as it is in the working tree.
+
+    Two runs with the same code_id() fuzzed the same code, whatever commit
+    they were on: a commit that only touches docs or tests keeps it, and
+    uncommitted edits of a source change it.
+    """
+    files = subprocess.run(['git', '-C', ROOT, 'ls-files', '--cached', '--others',
+                            '--exclude-standard', '--'] + list(CODE_PATHS),
+                           capture_output=True, text=True, check=True).stdout.split()
+    files = sorted(f for f in set(files) if os.path.isfile(os.path.join(ROOT, f)))
+    blobs = subprocess.run(['git', '-C', ROOT, 'hash-object', '--stdin-paths'],
+                           input='\n'.join(files) + '\n', capture_output=True,
+                           text=True, check=True).stdout.split()
+    digest = hashlib.sha256()
+    for path, blob in zip(files, blobs):
+        digest.update(('%s %s\n' % (path, blob)).encode())
+    return digest.hexdigest()[:12]
+
+
+def ledger():
+    """Every recorded run, oldest first."""
+    if not os.path.exists(LEDGER):
+        return []
+    with open(LEDGER) as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def cmd_keep(args):
@@ -311,32 +349,30 @@ def cmd_trace(args):
     return subprocess.run([sys.executable, reorder, log]).returncode
 
 
-def campaign_total(name):
-    """Executions over every run recorded in TARGET.runs.jsonl."""
-    path = os.path.join(FUZZ, 'results', name + '.runs.jsonl')
-    if not os.path.exists(path):
-        return 0
-    with open(path) as f:
-        return sum(json.loads(line).get('executions', 0) for line in f if line.strip())
-
-
 def cmd_table(args):
+    """Per target: the last run, and the campaign's executions in total and
+    on the code of this working tree (runs whose code_id() matches)."""
+    code = code_id()
+    runs = ledger()
     rows = []
     for name in targets():
-        path = os.path.join(FUZZ, 'results', name + '.json')
-        if not os.path.exists(path):
-            rows.append([name, '-', '-', '-', '-', '-', '-', 'not run'])
+        mine = [r for r in runs if r['target'] == name]
+        if not mine:
+            rows.append([name, '-', '-', '-', '-', '0', '0', 'not run'])
             continue
-        with open(path) as f:
-            r = json.load(f)
-        rows.append([name, r['date'], str(r['seconds']), str(r['executions']),
-                     str(r['exec_per_sec']), str(r['edges']),
-                     str(campaign_total(name)),
-                     ', '.join(r['new_crashes']) or 'none'])
-    head = ['target', 'date', 'seconds', 'executions', 'exec/s', 'edges',
-            'all runs', 'crashes']
+        last = mine[-1]
+        on_code = [r for r in mine if r.get('code') == code]
+        open_crashes = [c for r in on_code for c in r['new_crashes']]
+        rows.append([name, last['date'], str(last['executions']),
+                     str(last['exec_per_sec']), str(last['edges']),
+                     str(sum(r['executions'] for r in mine)),
+                     str(sum(r['executions'] for r in on_code)),
+                     ', '.join(open_crashes) or 'none'])
+    head = ['target', 'last run', 'executions', 'exec/s', 'edges',
+            'all runs', 'this code', 'crashes on this code']
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     line = '  '.join('=' * w for w in widths)
+    print('code %s' % code)
     print(line)
     print('  '.join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
     print(line)

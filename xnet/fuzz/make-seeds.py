@@ -142,6 +142,9 @@ def main():
         'virtio-net-legacy-pci': [virtio_pci()],
         'netswitch-hairpin': [lan9118()] + [
             seed([lan9118()] + virtio_mmio(b)) for b in range(1, 5)],
+        'netswitch-offload': [seed(virtio_mmio(b)) for b in range(4)],
+        'netswitch-policies': [lan9118()] + [
+            seed([lan9118()] + virtio_mmio(b)) for b in range(1, 5)],
         # a datagram of our VNI (decapsulated, back to the LAN9118), one of
         # another VNI, and one without the I flag
         'vxlan-decap': [lan9118(VXLAN_DATAGRAM),

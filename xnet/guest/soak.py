@@ -15,6 +15,7 @@
 # Like every guest run it lives in a private network namespace.
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -113,12 +114,33 @@ class GuestRun:
             time.sleep(0.2)
         self.results.setdefault('done', ('fail', {'why': 'timed out'}))
 
+    def save(self):
+        """Keep the samples, so that runs of separate soaks share one plot."""
+        with open(os.path.join(OUT, self.label + '.samples.json'), 'w') as f:
+            json.dump({'nic': self.label, 'samples': self.samples}, f)
+
     def growth_kib(self, warmup):
         """RSS at the end less RSS at the end of warm-up (medians of 3)."""
         after = [r for t, r in self.samples if t >= warmup]
         if len(after) < 6:
             return None
         return statistics.median(after[-3:]) - statistics.median(after[:3])
+
+
+class SavedRun:
+    """The samples of an earlier run of this soak, for the plot."""
+
+    def __init__(self, path):
+        with open(path) as f:
+            saved = json.load(f)
+        self.nic = saved['nic']
+        self.samples = [tuple(s) for s in saved['samples']]
+
+
+def saved_runs():
+    """Every NIC's last saved run, in a fixed order."""
+    return [SavedRun(os.path.join(OUT, f)) for f in sorted(os.listdir(OUT))
+            if f.endswith('.samples.json')]
 
 
 def svg_plot(runs, path, warmup):
@@ -215,13 +237,16 @@ def main():
               (nic, args.minutes, os.path.relpath(os.path.join(OUT, nic + '.log'),
                                                   e2e.ROOT)), flush=True)
         run = GuestRun(nic, qemu_dir, int(args.minutes * 60), args.interval)
+        run.label = nic + ('-sanitized' if args.sanitized else '')
         run.run()
         runs.append(run)
         for name, ok, text in verdicts(run, warmup):
             print('soak: %-10s %-26s %-4s %s' % (nic, name, 'ok' if ok else 'FAIL', text))
             failed += not ok
+    for run in runs:
+        run.save()
     svg = os.path.join(OUT, 'soak-rss.svg')
-    svg_plot(runs, svg, warmup)
+    svg_plot(saved_runs(), svg, warmup)
     print('soak: RSS plot in %s' % os.path.relpath(svg, e2e.ROOT))
     return 1 if failed else 0
 

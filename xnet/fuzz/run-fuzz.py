@@ -7,7 +7,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 #   run-fuzz.py list
-#   run-fuzz.py run TARGET [--seconds N] [--runs N]
+#   run-fuzz.py run TARGET [--seconds N] [--runs N] [--background]
+#   run-fuzz.py campaign [TARGET...] --until HH:MM [--slice N]
+#                                      each target in turn, in the background
 #   run-fuzz.py trace TARGET INPUT     print INPUT as a qtest command trace
 #   run-fuzz.py table                  the results as an rST table
 #   run-fuzz.py keep TARGET...         minimize the corpus into the tree
@@ -160,9 +162,17 @@ def parse_log(path):
     return figures
 
 
+def run_in_background():
+    """Take only CPU time nothing else wants (SCHED_IDLE), for campaigns
+    beside builds and benchmarks; the fuzzer inherits it."""
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
+
 def cmd_run(args):
     t = target(args.target)
     exe = fuzzer_binary(t)
+    if args.background:
+        run_in_background()
     if os.environ.get('XNET_IN_NETNS') != '1':
         ensure_firmware(t)              # apt needs the network
     enter_private_netns()
@@ -325,6 +335,34 @@ def cmd_replay(args):
     return 1 if failed else 0
 
 
+def cmd_campaign(args):
+    """Background runs of each target in turn, in slices, until a time.
+
+    Each slice goes on from its target's corpus; a target that crashes
+    is left out of the next rounds (its crash needs a look first).
+    """
+    names = args.targets or list(targets())
+    for name in names:
+        target(name)
+    until = datetime.datetime.combine(
+        datetime.datetime.now(datetime.timezone.utc).date(),
+        datetime.time.fromisoformat(args.until), datetime.timezone.utc)
+    failed = set()
+    while len(failed) < len(names):
+        for name in names:
+            left = (until - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+            if left < 60:
+                return 1 if failed else 0
+            if name in failed:
+                continue
+            rc = subprocess.run([sys.executable, os.path.abspath(__file__), 'run',
+                                 name, '--background', '--runs', str(args.runs),
+                                 '--seconds', str(int(min(args.slice, left)))]).returncode
+            if rc != 0:
+                failed.add(name)
+    return 1
+
+
 def cmd_trace(args):
     """Replay one input with the qtest log on; print the commands it sent.
 
@@ -390,8 +428,20 @@ def main():
     run.add_argument('target')
     run.add_argument('--seconds', type=int, default=1800)
     run.add_argument('--runs', type=int, default=1000000)
-    run.add_argument('--timeout', type=int, default=10,
-                     help='seconds one input may take before it is a hang')
+    run.add_argument('--timeout', type=int,
+                     help='seconds one input may take before it is a hang '
+                     '(default 10, or 600 with --background)')
+    run.add_argument('--background', action='store_true',
+                     help='run at SCHED_IDLE beside other work; libFuzzer '
+                     'measures a hang in wall-clock time, which a starved '
+                     'or paused fuzzer also spends, hence the longer timeout')
+    camp = sub.add_parser('campaign')
+    camp.add_argument('targets', nargs='*')
+    camp.add_argument('--until', required=True, metavar='HH:MM',
+                      help='UTC time after which no new slice starts')
+    camp.add_argument('--slice', type=int, default=1200,
+                      help='seconds per target before the next one')
+    camp.add_argument('--runs', type=int, default=10000000)
     tr = sub.add_parser('trace')
     tr.add_argument('target')
     tr.add_argument('input')
@@ -406,8 +456,11 @@ def main():
         for name, t in targets().items():
             print('%-24s qemu-fuzz-%s  objects: %s' % (name, t['arch'], t['objects']))
         return 0
+    if args.cmd == 'run' and args.timeout is None:
+        args.timeout = 600 if args.background else 10
     return {'run': cmd_run, 'trace': cmd_trace, 'table': cmd_table,
-            'keep': cmd_keep, 'replay': cmd_replay}[args.cmd](args)
+            'keep': cmd_keep, 'replay': cmd_replay,
+            'campaign': cmd_campaign}[args.cmd](args)
 
 
 if __name__ == '__main__':

@@ -48,10 +48,10 @@ SEEDS = os.path.join(ROOT, 'xnet', 'fuzz', 'seeds')
 KEPT = os.path.join(ROOT, 'xnet', 'fuzz', 'corpus')
 LEDGER = os.path.join(ROOT, 'xnet', 'fuzz', 'campaign.jsonl')
 # What a fuzz binary is built from, besides upstream: our sources, our
-# patches (the fuzzer's harness among them) and the targets' definitions.
+# patches (the fuzzer's harness among them); and the target's own section
+# of targets.conf.
 # Docs, tests and scripts do not change what is fuzzed.
-CODE_PATHS = ('hw', 'net', 'include', 'qapi', 'patches', 'configure',
-              'xnet/fuzz/targets.conf')
+CODE_PATHS = ('hw', 'net', 'include', 'qapi', 'patches', 'configure')
 CRASH_PREFIXES = ('crash-', 'leak-', 'timeout-', 'oom-')
 
 # The sanitizers stop at the first error and say where; leaks in QEMU's
@@ -213,7 +213,7 @@ def cmd_run(args):
     with open(os.path.join(FUZZ, 'results', args.target + '.json'), 'w') as f:
         json.dump(result, f, indent=1)
     result['commit'] = source_commit()
-    result['code'] = code_id()
+    result['code'] = code_id(args.target)
     with open(LEDGER, 'a') as f:
         f.write(json.dumps(result, sort_keys=True) + '\n')
     print('run-fuzz: %(target)s: %(executions)d executions in %(seconds)d s '
@@ -235,8 +235,8 @@ def source_commit():
     return head + ('+' if git('status', '--porcelain', '--untracked-files=no') else '')
 
 
-def code_id():
-    """A digest of the fuzzed code as it is in the working tree.
+def code_id(name):
+    """A digest of the code target @name fuzzes, as it is in the working tree.
 
     Two runs with the same code_id() fuzzed the same code, whatever commit
     they were on: a commit that only touches docs or tests keeps it, and
@@ -249,7 +249,8 @@ def code_id():
     blobs = subprocess.run(['git', '-C', ROOT, 'hash-object', '--stdin-paths'],
                            input='\n'.join(files) + '\n', capture_output=True,
                            text=True, check=True).stdout.split()
-    digest = hashlib.sha256()
+    section = json.dumps(target(name), sort_keys=True).replace(ROOT, '{root}')
+    digest = hashlib.sha256(section.encode())
     for path, blob in zip(files, blobs):
         digest.update(('%s %s\n' % (path, blob)).encode())
     return digest.hexdigest()[:12]
@@ -387,13 +388,34 @@ def cmd_trace(args):
     return subprocess.run([sys.executable, reorder, log]).returncode
 
 
+def rst_table(head, rows):
+    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
+    line = '  '.join('=' * w for w in widths)
+    out = [line, '  '.join(h.ljust(w) for h, w in zip(head, widths)).rstrip(), line]
+    out += ['  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    return '\n'.join(out + [line])
+
+
+def runs_table(name, runs, code):
+    """Every recorded run of one target, with the code it fuzzed."""
+    rows = []
+    for r in runs:
+        crashes = ', '.join(c.split('-')[0] for c in r['new_crashes']) or 'none'
+        rows.append([r['date'], r.get('commit', '?'),
+                     (r.get('code') or '-') + (' (this)' if r.get('code') == code else ''),
+                     str(r['seconds']), str(r['executions']), str(r['edges']),
+                     str(r.get('corpus', '-')), crashes])
+    return rst_table(['date', 'commit', 'code', 'seconds', 'executions', 'edges',
+                      'corpus', 'crashes'], rows)
+
+
 def cmd_table(args):
     """Per target: the last run, and the campaign's executions in total and
     on the code of this working tree (runs whose code_id() matches)."""
-    code = code_id()
     runs = ledger()
     rows = []
-    for name in targets():
+    codes = {name: code_id(name) for name in targets()}
+    for name, code in codes.items():
         mine = [r for r in runs if r['target'] == name]
         if not mine:
             rows.append([name, '-', '-', '-', '-', '0', '0', 'not run'])
@@ -408,15 +430,13 @@ def cmd_table(args):
                      ', '.join(open_crashes) or 'none'])
     head = ['target', 'last run', 'executions', 'exec/s', 'edges',
             'all runs', 'this code', 'crashes on this code']
-    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
-    line = '  '.join('=' * w for w in widths)
-    print('code %s' % code)
-    print(line)
-    print('  '.join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
-    print(line)
-    for r in rows:
-        print('  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-    print(line)
+    print(rst_table(head, rows))
+    if args.runs:
+        for name in targets():
+            mine = [r for r in runs if r['target'] == name]
+            if mine:
+                print('\n%s\n%s\n' % (name, '~' * len(name)))
+                print(runs_table(name, mine, codes[name]))
     return 0
 
 
@@ -445,7 +465,9 @@ def main():
     tr = sub.add_parser('trace')
     tr.add_argument('target')
     tr.add_argument('input')
-    sub.add_parser('table')
+    table = sub.add_parser('table')
+    table.add_argument('--runs', action='store_true',
+                       help='and every run of each target')
     keep = sub.add_parser('keep')
     keep.add_argument('targets', nargs='+')
     replay = sub.add_parser('replay')

@@ -143,20 +143,32 @@ def saved_runs():
             if f.endswith('.samples.json')]
 
 
-def svg_plot(runs, path, warmup):
-    """RSS (MiB) against time (min), one line per run, no dependencies."""
-    w, h, left, bottom = 640, 320, 60, 40
-    pts = [(t, r) for run in runs for t, r in run.samples]
-    if not pts:
-        return
-    tmax = max(t for t, _ in pts) or 1
-    lo = min(r for _, r in pts) / 1024
-    hi = max(r for _, r in pts) / 1024
-    lo, hi = lo - 1, hi + 1
+def growth_curve(run, warmup):
+    """(seconds, MiB more than at the end of warm-up) after warm-up."""
+    after = [(t, r) for t, r in run.samples if t >= warmup]
+    if len(after) < 3:
+        return None, []
+    base = statistics.median(r for _, r in after[:3])
+    return base, [(t, (r - base) / 1024) for t, r in after]
 
-    def xy(t, r):
-        return (left + (w - left - 10) * t / tmax,
-                h - bottom - (h - bottom - 10) * (r / 1024 - lo) / (hi - lo))
+
+def svg_plot(runs, path, warmup):
+    """RSS growth after warm-up (MiB) against time (min), one line per run,
+    with the issue's 1 MiB bar; no dependencies."""
+    w, h, left, bottom = 640, 320, 60, 40
+    curves = [(run, *growth_curve(run, warmup)) for run in runs]
+    curves = [(run, base, pts) for run, base, pts in curves if pts]
+    if not curves:
+        return
+    pts = [p for _, _, c in curves for p in c]
+    tmin, tmax = warmup, max(t for t, _ in pts)
+    tmax = max(tmax, tmin + 1)
+    lo = min(-2.0, min(g for _, g in pts) - 0.5)
+    hi = max(2.0, max(g for _, g in pts) + 0.5)
+
+    def xy(t, g):
+        return (left + (w - left - 10) * (t - tmin) / (tmax - tmin),
+                h - bottom - (h - bottom - 10) * (g - lo) / (hi - lo))
 
     colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd']
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
@@ -166,28 +178,32 @@ def svg_plot(runs, path, warmup):
            (left, h - bottom, w - 10, h - bottom),
            '<line x1="%d" y1="10" x2="%d" y2="%d" stroke="black"/>' %
            (left, left, h - bottom)]
-    wx, _ = xy(warmup, lo * 1024)
-    out.append('<line x1="%.1f" y1="10" x2="%.1f" y2="%d" stroke="#999" '
-               'stroke-dasharray="4 3"/>' % (wx, wx, h - bottom))
+    for g, style in ((0, 'stroke="#999"'),
+                     (MAX_GROWTH_KIB / 1024, 'stroke="#d62728" stroke-dasharray="4 3"')):
+        x0, y = xy(tmin, g)
+        x1, _ = xy(tmax, g)
+        out.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" %s/>' %
+                   (x0, y, x1, y, style))
     for i in range(5):
-        r = lo + (hi - lo) * i / 4
-        _, y = xy(0, r * 1024)
-        out.append('<text x="%d" y="%.1f" text-anchor="end">%.0f</text>' %
-                   (left - 5, y + 4, r))
-        t = tmax * i / 4
-        x, _ = xy(t, lo * 1024)
+        g = lo + (hi - lo) * i / 4
+        _, y = xy(tmin, g)
+        out.append('<text x="%d" y="%.1f" text-anchor="end">%+.1f</text>' %
+                   (left - 5, y + 4, g))
+        t = tmin + (tmax - tmin) * i / 4
+        x, _ = xy(t, lo)
         out.append('<text x="%.1f" y="%d" text-anchor="middle">%.0f</text>' %
                    (x, h - bottom + 16, t / 60))
-    out.append('<text x="%d" y="%d" text-anchor="middle">minutes (dashed: '
-               'end of warm-up)</text>' % ((w + left) // 2, h - 5))
+    out.append('<text x="%d" y="%d" text-anchor="middle">minutes since QEMU '
+               'started (from the end of warm-up; dashed: the 1 MiB bar)</text>' %
+               ((w + left) // 2, h - 5))
     out.append('<text x="12" y="%d" transform="rotate(-90 12 %d)" '
-               'text-anchor="middle">QEMU RSS (MiB)</text>' % (h // 2, h // 2))
-    for i, run in enumerate(runs):
-        poly = ' '.join('%.1f,%.1f' % xy(t, r) for t, r in run.samples)
+               'text-anchor="middle">RSS growth (MiB)</text>' % (h // 2, h // 2))
+    for i, (run, base, curve) in enumerate(curves):
+        poly = ' '.join('%.1f,%.1f' % xy(t, g) for t, g in curve)
         color = colors[i % len(colors)]
         out.append('<polyline fill="none" stroke="%s" points="%s"/>' % (color, poly))
-        out.append('<text x="%d" y="%d" fill="%s">%s</text>' %
-                   (left + 10, 24 + 16 * i, color, run.nic))
+        out.append('<text x="%d" y="%d" fill="%s">%s (from %.0f MiB)</text>' %
+                   (left + 10, 24 + 16 * i, color, run.nic, base / 1024))
     out.append('</svg>')
     with open(path, 'w') as f:
         f.write('\n'.join(out) + '\n')

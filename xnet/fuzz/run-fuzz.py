@@ -182,6 +182,7 @@ def cmd_run(args):
     for d in (crash_dir, logdir, os.path.join(FUZZ, 'results')):
         os.makedirs(d, exist_ok=True)
     seed_corpus(args.target, corpus)
+    code = code_id(args.target)         # before the tree can change
     before = set(crashes(crash_dir))
     log = os.path.join(logdir, args.target + '.log')
     cmd = [exe, '--fuzz-target=generic-fuzz', corpus,
@@ -213,7 +214,7 @@ def cmd_run(args):
     with open(os.path.join(FUZZ, 'results', args.target + '.json'), 'w') as f:
         json.dump(result, f, indent=1)
     result['commit'] = source_commit()
-    result['code'] = code_id(args.target)
+    result['code'] = code
     with open(LEDGER, 'a') as f:
         f.write(json.dumps(result, sort_keys=True) + '\n')
     print('run-fuzz: %(target)s: %(executions)d executions in %(seconds)d s '

@@ -15,7 +15,7 @@
 #                 (-M vexpress -netdev user: the LAN9118 on slirp), then on
 #                 the NIC behind a netswitch with a slirp uplink: ifconfig,
 #                 DHCP, ping, wget, iperf3 (NIC=lan9118|smc91c111|virtio|
-#                 virtio-legacy|virtio-legacy-pci|all)
+#                 virtio-legacy|virtio-legacy-pci|e1000e|igb|upstream|all)
 #   make demo-pair  two guests in two QEMUs, their netswitches linked by UDP
 #   make demo-multihost  two guests on two "hosts" and a Linux VTEP on a
 #                 third, one VXLAN segment: ping, iperf3, each VTEP's counters

@@ -701,8 +701,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--nic', default='lan9118',
                     help='a NIC of BOARDS (lan9118, smc91c111, virtio-legacy, '
-                    'virtio-legacy-pci, e1000e ...), a comma list, all (ours) or '
-                    'upstream (e1000e and igb on q35)')
+                    'virtio-legacy-pci, e1000e ...), a comma list, all (ours) '
+                    'or upstream (e1000e and igb on q35)')
     ap.add_argument('--qemu-dir', default=os.path.join(ROOT, 'build', 'obj'))
     ap.add_argument('--steps', default=','.join(STEPS))
     ap.add_argument('--iperf-time', type=int, default=5)
@@ -783,10 +783,10 @@ def main():
             failed += why is not None
             tapn += 1
             if args.tap:
+                where = os.path.relpath(logpath, ROOT)
                 print('%s %d - %s %s%s' % (
                     'not ok' if why else 'ok', tapn, label, s,
-                    ' (%s; serial log: %s)' % (why, os.path.relpath(logpath, ROOT))
-                    if why else ''))
+                    ' (%s; serial log: %s)' % (why, where) if why else ''))
             elif why and s in ('offloads', 'switch'):
                 log('%s %s: %s' % (label, s, why))
     if args.tap:

@@ -520,6 +520,7 @@ def result_problem(nic, step, results, bulk_tx=False):
         return ', '.join(wrong) or None
     return None
 
+
 WIDTH = 80      # the demo's lines stay shorter than this (a terminal's)
 
 

@@ -4,6 +4,9 @@
 #   make check    build, then run our test suites; ends with 'N passed, N failed'
 #   make check-migration  guest live migration runs only, with the longer
 #                 ones (ping-pong in one transfer); not part of make check
+#   make check-upstream-nics  upstream's e1000e and igb behind the netswitch
+#                 (x86_64 guest, q35): DHCP, ping, wget, iperf3, no bad
+#                 virtio-net headers; not part of make check
 #   make check-multihost  guests on two hosts joined by VXLAN with a Linux
 #                 VTEP, and a tap uplink into a Linux bridge; not in make check
 #   make bench    build ours and pristine upstream, compare guests and the
@@ -12,7 +15,7 @@
 #                 (-M vexpress -netdev user: the LAN9118 on slirp), then on
 #                 the NIC behind a netswitch with a slirp uplink: ifconfig,
 #                 DHCP, ping, wget, iperf3 (NIC=lan9118|smc91c111|virtio|
-#                 virtio-legacy|virtio-legacy-pci|all)
+#                 virtio-legacy|virtio-legacy-pci|e1000e|igb|upstream|all)
 #   make demo-pair  two guests in two QEMUs, their netswitches linked by UDP
 #   make demo-multihost  two guests on two "hosts" and a Linux VTEP on a
 #                 third, one VXLAN segment: ping, iperf3, each VTEP's counters
@@ -37,7 +40,7 @@ JOBS ?= $(shell nproc)
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all check check-migration check-multihost demo demo-pair demo-multihost \
+.PHONY: all check check-migration check-multihost check-upstream-nics demo demo-pair demo-multihost \
 	bench pristine clean distclean help fuzz fuzz-run check-sanitize soak
 
 # The emulators only: upstream's own tests are built when something runs them.
@@ -56,6 +59,9 @@ check-migration: all
 
 check-multihost: all
 	@python3 xnet/run-tests.py --build $(OBJ) --multihost
+
+check-upstream-nics: all
+	@python3 xnet/run-tests.py --build $(OBJ) --upstream-nics
 
 NIC ?= lan9118
 demo: all
@@ -114,4 +120,4 @@ distclean:
 	rm -rf build
 
 help:
-	@sed -n '2,28s/^# \{0,1\}//p' Makefile
+	@sed -n '2,31s/^# \{0,1\}//p' Makefile

@@ -10,9 +10,10 @@
 # From Debian 12 (bookworm) packages, fetched with 'apt-get download' (never
 # installed), it writes build/guest/ARCH/:
 #   vmlinuz        the kernel (linux-image-armmp / linux-image-amd64)
-#   initrd.gz      newc cpio + gzip: busybox, iperf3 and its libraries, the
-#                  NIC modules (flat in /lib/modules, with one load-order list
-#                  per NIC: /lib/modules/nic.NAME), our /init and udhcpc script
+#   initrd.gz      newc cpio + gzip: busybox, iperf3, ethtool and their
+#                  libraries, the NIC modules (flat in /lib/modules, with one
+#                  load-order list per NIC: /lib/modules/nic.NAME), our /init
+#                  and udhcpc script
 #   *.dtb          armhf: vexpress-v2p-ca9.dtb (from the kernel package) and
 #                  realview-eb-smc91c111.dtb (compiled from our .dts)
 #   versions.txt   exact package versions, module load orders, libraries
@@ -56,7 +57,7 @@ amd64)
     kernel_meta=linux-image-amd64
     triplet=x86_64-linux-gnu
     interp=/lib64/ld-linux-x86-64.so.2
-    nics="virtio-pci"
+    nics="virtio-pci e1000e igb"
     kernel_dtbs=""
     our_dts=""
     ;;
@@ -75,13 +76,18 @@ nic_roots() {
     smc91c111)   echo smc91x ;;
     virtio-mmio) echo virtio_mmio virtio_net ;;
     virtio-pci)  echo virtio_pci virtio_net ;;
+    e1000e)      echo e1000e ;;
+    igb)         echo igb ;;
     *)           die "no module list for NIC $1" ;;
     esac
 }
 
-# Userland: busybox (static) and iperf3 with the libraries it needs (the
-# build checks the ELF NEEDED closure against what these packages provide).
-user_pkgs="busybox-static iperf3 libiperf0 libc6 libssl3 libsctp1"
+# Userland: busybox (static), iperf3 and ethtool (the guest's offload
+# features, 'ethtool -k') with the libraries they need (the build checks the
+# ELF NEEDED closure against what these packages provide).
+user_pkgs="busybox-static iperf3 libiperf0 libc6 libssl3 libsctp1 ethtool libmnl0"
+# The dynamic binaries copied from them, at the same path in the image
+user_bins="/usr/bin/iperf3 /sbin/ethtool"
 
 inputs=("$here/build-image.sh" "$here/init" "$here/udhcpc.script")
 [ -n "$our_dts" ] && inputs+=("$here/$our_dts")
@@ -259,17 +265,22 @@ chmod 1777 "$root/tmp"
 
 cp "$(in_tree /bin/busybox)" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
-cp "$(in_tree /usr/bin/iperf3)" "$root/usr/bin/iperf3"
+for bin in $user_bins; do
+    cp "$(in_tree "$bin")" "$root$bin"
+done
 
 elf_interp() { readelf -l "$1" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p'; }
 elf_needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]$/\1/p'; }
 
-got=$(elf_interp "$root/usr/bin/iperf3")
-[ "$got" = "$interp" ] || die "iperf3's interpreter is '$got', expected $interp"
+todo=()
+for bin in $user_bins; do
+    got=$(elf_interp "$root$bin")
+    [ "$got" = "$interp" ] || die "$bin's interpreter is '$got', expected $interp"
+    todo+=("$root$bin")
+done
 
-# Copy the NEEDED closure of iperf3 into /lib/TRIPLET.
+# Copy the NEEDED closure of those binaries into /lib/TRIPLET.
 libs=()
-todo=("$root/usr/bin/iperf3")
 while [ ${#todo[@]} -gt 0 ]; do
     elf=${todo[0]}
     todo=("${todo[@]:1}")
@@ -279,7 +290,7 @@ while [ ${#todo[@]} -gt 0 ]; do
         for d in "/lib/$triplet" "/usr/lib/$triplet" /lib /usr/lib; do
             src=$(in_tree "$d/$lib") && break
         done
-        [ -n "$src" ] || die "iperf3 needs $lib, which none of $user_pkgs provides: add its package to build-image.sh"
+        [ -n "$src" ] || die "${elf#$root} needs $lib, which none of $user_pkgs provides: add its package to build-image.sh"
         cp "$src" "$root/lib/$triplet/$lib"
         libs+=("$lib")
         todo+=("$root/lib/$triplet/$lib")
@@ -404,7 +415,7 @@ fi
 # --- checks ----------------------------------------------------------------
 
 list=$(gzip -dc "$out/initrd.gz" | cpio --quiet -t)
-for f in init bin/busybox bin/sh usr/bin/iperf3 etc/xnet/udhcpc.script "${interp#/}"; do
+for f in init bin/busybox bin/sh $(echo $user_bins | sed 's#\(^\| \)/#\1#g') etc/xnet/udhcpc.script "${interp#/}"; do
     grep -qx "$f" <<< "$list" || die "initrd.gz lacks $f"
 done
 for lib in "${libs[@]}"; do
@@ -420,6 +431,7 @@ fi
 # A native image can be tried on the spot: the binaries run in a chroot.
 if [ "$arch" = "$(dpkg --print-architecture)" ] && is_root; then
     env -i "$(command -v chroot)" "$root" /usr/bin/iperf3 --version > /dev/null || die "iperf3 does not run in the image (chroot)"
+    env -i "$(command -v chroot)" "$root" /sbin/ethtool --version > /dev/null || die "ethtool does not run in the image (chroot)"
     env -i "$(command -v chroot)" "$root" /bin/busybox true || die "busybox does not run in the image (chroot)"
 fi
 

@@ -87,8 +87,70 @@ BOARDS['virtio-pci'] = (
     ['-netdev', 'swport,id=nic0,switch=sw0',
      '-device', 'virtio-net-pci,netdev=nic0,disable-modern=on,disable-legacy=off'],
     'virtio-pci', 'ttyS0')
+# Upstream's PCIe NICs that speak virtio-net headers with a peer that has
+# them (qemu_has_vnet_hdr(): the swport does), on the same x86_64 guest:
+# e1000e (82574L) and igb (82576), each on its own swport
+for _model in ('e1000e', 'igb'):
+    BOARDS[_model] = (
+        'qemu-system-x86_64', BOARDS['virtio-legacy-pci'][1],
+        ['-netdev', 'swport,id=nic0,switch=sw0',
+         '-device', '%s,netdev=nic0' % _model],
+        _model, 'ttyS0')
+
+# Every offload property of virtio-net-legacy switched off (the device's
+# csum, guest_csum, host_tso4 ... properties): the guest's driver must then
+# turn the features off as well
+NO_OFFLOAD_PROPS = ','.join(p + '=off' for p in (
+    'csum', 'guest_csum', 'host_tso4', 'host_tso6', 'host_ecn',
+    'guest_tso4', 'guest_tso6', 'guest_ecn'))
+
+
+def without_offloads(board):
+    binary, machine, nic_args, xnic, console = board
+    nic_args = [a + ',' + NO_OFFLOAD_PROPS
+                if a.startswith('virtio-net-legacy') else a
+                for a in nic_args]
+    return (binary, machine, nic_args, xnic, console)
+
+
+for _nic in ('virtio-legacy', 'virtio-legacy-pci'):
+    BOARDS[_nic + '-nooffload'] = without_offloads(BOARDS[_nic])
+
+# What the guest's 'ethtool -k' must show (xnet/guest/init's step offloads,
+# keys with _ for -) on the NICs whose offloads we promise: with CSUM and
+# HOST_TSO4/6/ECN negotiated the guest sends partial checksums and TCP
+# super-frames (tx-checksumming, tx-tcp*-segmentation), with GUEST_TSO4/6
+# it takes super-frames (rx-gro-hw); with the properties off, none of it.
+# Not rx-checksumming: Linux 6.1's virtio_net turns it on without
+# GUEST_CSUM too (seen 2026-12-07 with guest features 0x38af8020).
+OFFLOADS_ON = {
+    'tx_checksumming': 'on', 'tcp_segmentation_offload': 'on',
+    'tx_tcp_segmentation': 'on', 'tx_tcp6_segmentation': 'on',
+    'tx_tcp_ecn_segmentation': 'on', 'rx_gro_hw': 'on',
+}
+OFFLOADS_OFF = dict.fromkeys(OFFLOADS_ON, 'off')
+# e1000e and igb: their Linux drivers turn on checksum offload and TSO
+OFFLOADS_INTEL = {'tx_checksumming': 'on', 'tcp_segmentation_offload': 'on'}
+OFFLOAD_EXPECT = {
+    'virtio-legacy': OFFLOADS_ON,
+    'virtio-legacy-pci': OFFLOADS_ON,
+    'virtio-legacy-nooffload': OFFLOADS_OFF,
+    'virtio-legacy-pci-nooffload': OFFLOADS_OFF,
+    'e1000e': OFFLOADS_INTEL,
+    'igb': OFFLOADS_INTEL,
+}
+# NICs whose guest's TSO frames must reach the switch whole, with a GSO
+# header, when the guest sends bulk data (iperf3): the switch then cuts
+# them for slirp (gso-segmented), as a NIC that segments itself or sends
+# no header would not make it do
+TSO_TO_SWITCH = ('e1000e', 'igb')
+
 # --nic all: our models, and upstream's virtio-net-device on our switch
-ALL_NICS = ['lan9118', 'smc91c111', 'virtio', 'virtio-legacy', 'virtio-legacy-pci']
+ALL_NICS = ['lan9118', 'smc91c111', 'virtio', 'virtio-legacy',
+            'virtio-legacy-nooffload', 'virtio-legacy-pci',
+            'virtio-legacy-pci-nooffload']
+# --nic upstream: upstream's NICs with virtio-net headers on a swport
+UPSTREAM_NICS = ['e1000e', 'igb']
 ARCH = {'qemu-system-arm': 'armhf', 'qemu-system-x86_64': 'amd64'}
 
 STEP_DEADLINE = {'boot': 120, 'ifconfig': 30, 'dhcp': 60, 'ping': 60,
@@ -382,7 +444,10 @@ def run_guest(nic, qemu_dir, steps, iperf_time, progress=None, direct=False,
                 if name == 'done':
                     drops = switch_drops(qmp_path)
                     if drops is not None:
-                        results['switch'] = ('ok', drops)
+                        # every header the device sent was a good one
+                        results['switch'] = (
+                            'fail' if drops.get('bad-offload') else 'ok',
+                            drops)
                         if drops['gso-whole'] or drops['gso-segmented']:
                             print('# netswitch: %d super-frames passed whole, '
                                   '%d segmented into %d frames' %
@@ -417,6 +482,44 @@ def iter_lines(stream, logf):
 
 
 STEPS = ['ifconfig', 'dhcp', 'ping', 'wget', 'iperf']
+
+
+def steps_for(nic, steps):
+    """The guest's steps for @nic: ethtool's view of its offloads after
+    ifconfig, for a NIC whose offloads are checked."""
+    if nic not in OFFLOAD_EXPECT or 'offloads' in steps:
+        return steps
+    i = steps.index('ifconfig') + 1 if 'ifconfig' in steps else 0
+    return steps[:i] + ['offloads'] + steps[i:]
+
+
+def result_problem(nic, step, results, bulk_tx=False):
+    """What is wrong with @step's result of a run on @nic, or None.
+
+    dhcp must lease 10.0.2.15; offloads must show OFFLOAD_EXPECT[nic];
+    switch: no frame dropped for a bad virtio-net header (bad-offload),
+    and, after the guest sent bulk data (@bulk_tx), super-frames from a
+    TSO_TO_SWITCH NIC.
+    """
+    verdict, kv = results.get(step, ('fail', {'why': 'no result'}))
+    if step == 'switch' and 'bad-offload' in kv:
+        if verdict != 'ok':
+            return 'bad-offload drops: %d' % kv['bad-offload']
+        if bulk_tx and nic in TSO_TO_SWITCH and not kv.get('gso-segmented'):
+            return 'no TSO super-frame reached the switch'
+        return None
+    if verdict != 'ok':
+        return kv.get('why', 'failed')
+    if step == 'dhcp':
+        ip = results.get('lease', ('', {}))[1].get('ip')
+        return None if ip == '10.0.2.15' else 'leased %s' % ip
+    if step == 'offloads':
+        wrong = ['%s=%s (want %s)' % (k, kv.get(k, 'none'), v)
+                 for k, v in sorted(OFFLOAD_EXPECT[nic].items())
+                 if kv.get(k) != v]
+        return ', '.join(wrong) or None
+    return None
+
 
 WIDTH = 80      # the demo's lines stay shorter than this (a terminal's)
 
@@ -598,7 +701,9 @@ def print_table(rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--nic', default='lan9118',
-                    help='a NIC of BOARDS (lan9118, smc91c111, virtio-legacy, virtio-legacy-pci ...), a comma list, or all')
+                    help='a NIC of BOARDS (lan9118, smc91c111, virtio-legacy, '
+                    'virtio-legacy-pci, e1000e ...), a comma list, all (ours) '
+                    'or upstream (e1000e and igb on q35)')
     ap.add_argument('--qemu-dir', default=os.path.join(ROOT, 'build', 'obj'))
     ap.add_argument('--steps', default=','.join(STEPS))
     ap.add_argument('--iperf-time', type=int, default=5)
@@ -619,7 +724,8 @@ def main():
                     help='leave out the first run, the card\'s command '
                     '(-M vexpress -netdev user), which runs with the lan9118')
     args = ap.parse_args()
-    nics = ALL_NICS if args.nic == 'all' else args.nic.split(',')
+    nics = {'all': ALL_NICS, 'upstream': UPSTREAM_NICS}.get(
+        args.nic, args.nic.split(','))
     unknown = [n for n in nics if n not in BOARDS]
     if unknown:
         sys.exit('e2e: unknown NIC %s (have: %s)' % (', '.join(unknown), ', '.join(BOARDS)))
@@ -651,7 +757,8 @@ def main():
                 '%s behind a netswitch (bridge) whose uplink is slirp%s' %
                 (nic, shape and ', both shaped to %g Mbit/s' % (shape / 1e6)
                  or '')))
-        results, logpath, secs = run_guest(nic, args.qemu_dir, steps,
+        results, logpath, secs = run_guest(nic, args.qemu_dir,
+                                           steps_for(nic, steps),
                                            args.iperf_time, progress,
                                            args.direct, args.iperf_dir,
                                            card=card, guest_out=guest_out,
@@ -663,20 +770,26 @@ def main():
                                            for k, v in results.items()}
         rows.append(summary_row(label, results))
         want = ['ifconfig', 'dhcp'] + [s for s in steps if s in ('ping', 'wget')]
+        if nic in OFFLOAD_EXPECT:
+            want.append('offloads')
         if 'iperf' in steps:
             want.append('iperf3')
+        if not card and not args.direct:
+            want.append('switch')
         if args.sanitized:
             want.append('sanitizers')
         for s in want:
-            ok = results.get(s, ('fail', {}))[0] == 'ok'
-            if s == 'dhcp':
-                ok = ok and results.get('lease', ('', {}))[1].get('ip') == '10.0.2.15'
-            failed += not ok
+            why = result_problem(nic, s, results, bulk_tx=(
+                'iperf' in steps and args.iperf_dir != 'rx'))
+            failed += why is not None
             tapn += 1
             if args.tap:
-                print('%s %d - %s %s%s' % ('ok' if ok else 'not ok', tapn, label, s,
-                                            '' if ok else ' (serial log: %s)' %
-                                            os.path.relpath(logpath, ROOT)))
+                where = os.path.relpath(logpath, ROOT)
+                print('%s %d - %s %s%s' % (
+                    'not ok' if why else 'ok', tapn, label, s,
+                    ' (%s; serial log: %s)' % (why, where) if why else ''))
+            elif why and s in ('offloads', 'switch'):
+                log('%s %s: %s' % (label, s, why))
     if args.tap:
         print('1..%d' % tapn)
     elif args.json:

@@ -120,6 +120,68 @@ def virtio_mmio(base):
     return cmds
 
 
+def ip_checksum(header):
+    total = sum(struct.unpack('!%dH' % (len(header) // 2), header))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def tso_frame(ipv6, payload=3000):
+    """A TCP super-frame as a guest with HOST_TSO hands it over: the
+    virtio-net header (NEEDS_CSUM, TCPV4/TCPV6, MSS 1448), then Ethernet,
+    IP and TCP headers for the whole payload.  The switch cuts it into
+    three segments for every port that cannot take it whole."""
+    tcp = struct.pack('!HHIIBBHHH', 40000, 5001, 1000, 1, 5 << 4, 0x18,
+                      65535, 0, 0)
+    data = bytes(i & 0xff for i in range(payload))
+    if ipv6:
+        ip = struct.pack('!IHBB16s16s', 6 << 28, len(tcp) + payload, 6, 64,
+                         bytes(15) + b'\x01', bytes(15) + b'\x02')
+        ethertype, gso_type = 0x86dd, 4
+    else:
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp) + payload,
+                         1, 0, 64, 6, 0, bytes([10, 0, 2, 15]),
+                         bytes([10, 0, 2, 2]))
+        ip = ip[:10] + struct.pack('!H', ip_checksum(ip)) + ip[12:]
+        ethertype, gso_type = 0x0800, 1
+    eth = b'\xff' * 6 + b'\x02\x00\x00\x00\x00\x01' + struct.pack('!H', ethertype)
+    hdr_len = len(eth) + len(ip) + len(tcp)
+    vhdr = struct.pack('<BBHHHH', 1, gso_type, hdr_len, 1448,
+                       len(eth) + len(ip), 16)
+    return vhdr + eth + ip + tcp + data
+
+
+def virtio_mmio_tso(base, ipv6):
+    """Negotiate CSUM and HOST_TSO4/6, then send one super-frame.
+
+    The generic fuzzer answers the device's reads of guest memory with its
+    DMA patterns in turn, one per read; a TX kick reads the used ring's
+    flags, the avail index, the avail ring's first entry, descriptor 0 and
+    then the buffer, so the patterns are those five in that order (the
+    next read of the avail index gets the sixth: still 1, nothing more)."""
+    pfn = (RAM_ARM + RING) >> 12
+    frame = tso_frame(ipv6)
+    buf = RAM_ARM + 0x200000
+    features = (1 << 0) | (1 << 5) | (1 << (12 if ipv6 else 11))
+    cmds = [write(0x70, 0, base=base), write(0x70, 3, base=base),
+            write(0x14, 0, base=base), read(0x10, base=base),
+            write(0x20, features, base=base), write(0x28, 4096, base=base)]
+    for q in range(3):
+        cmds += [write(0x30, q, base=base), read(0x34, base=base),
+                 write(0x38, 256, base=base),
+                 write(0x40, pfn + 3 * q, base=base)]
+    cmds += [write(0x70, 7, base=base),
+             dma_pattern(b'\x00\x00'),                      # used flags
+             dma_pattern(b'\x01\x00'),                      # avail idx
+             dma_pattern(b'\x00\x00'),                      # avail ring[0]
+             dma_pattern(struct.pack('<QIHH', buf, len(frame), 0, 0)),
+             dma_pattern(frame),
+             dma_pattern(b'\x01\x00'),                      # avail idx
+             write(0x50, 1, base=base), clock_step()]
+    return seed(cmds)
+
+
 def virtio_pci():
     pfn = 0x100000 >> 12
     cmds = [outp(18, 0, 1), outp(18, 3, 1), inp(0),
@@ -142,7 +204,8 @@ def main():
         'virtio-net-legacy-pci': [virtio_pci()],
         'netswitch-hairpin': [lan9118()] + [
             seed([lan9118()] + virtio_mmio(b)) for b in range(1, 5)],
-        'netswitch-offload': [seed(virtio_mmio(b)) for b in range(4)],
+        'netswitch-offload': [seed(virtio_mmio(b)) for b in range(4)] + [
+            virtio_mmio_tso(b, ipv6) for b in range(4) for ipv6 in (False, True)],
         'netswitch-policies': [lan9118()] + [
             seed([lan9118()] + virtio_mmio(b)) for b in range(1, 5)],
         # a datagram of our VNI (decapsulated, back to the LAN9118), one of

@@ -24,8 +24,8 @@
 # every frame it took (docs/system/netswitch.rst, Accounting): nothing
 # left queued, what it still held counted as vm-migrated, no other drop.
 # --rx-full migrates while the guest's RX is full and frames wait in the
-# switch for it: a UDP flood from the host, far beyond what the guest's
-# NIC takes, runs from before the migration to its end.  (slirp is not
+# switch for it: a UDP flood into the source's tap, far beyond what the
+# guest's NIC takes, runs from before the migration to its end.  (slirp is not
 # used: libslirp migrates no TCP connection.)
 #
 # Network rule: everything runs in a private network namespace (e2e.py's)
@@ -34,6 +34,7 @@
 import argparse
 import hashlib
 import http.server
+import json
 import os
 import random
 import re
@@ -259,47 +260,63 @@ def check_source_account(acc, allowed):
     return ok, detail
 
 
-class Flood:
-    """UDP datagrams from the host to the guest's discard port, as fast as
-    this thread sends them (far beyond a LAN9118's few MiB/s), until
-    stopped: the guest's RX stays full and frames wait in its switch."""
+def mac_bytes(mac):
+    return bytes(int(x, 16) for x in mac.split(':'))
 
-    def __init__(self):
+
+def ipv4_checksum(header):
+    total = sum(struct.unpack('!10H', header))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def flood_frame(src_mac):
+    """A UDP datagram from the bridge's address to the guest's discard
+    port, as an Ethernet frame (1442 bytes)."""
+    payload = bytes(1400)
+    udp = struct.pack('!HHHH', 9999, 9, 8 + len(payload), 0) + payload
+    ip = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0,
+                               0x4000, 64, 17, 0, socket.inet_aton(HOST_IP),
+                               socket.inet_aton(GUEST_IP)))
+    struct.pack_into('!H', ip, 10, ipv4_checksum(bytes(ip)))
+    return mac_bytes(GUEST_MAC) + mac_bytes(src_mac) + b'\x08\x00' + bytes(ip) + udp
+
+
+class Flood:
+    """Frames for the guest written into the source QEMU's tap, as fast as
+    this thread writes them (far beyond a LAN9118's few MiB/s), until
+    stopped: the guest's RX stays full and frames wait in its switch.
+    Into that tap alone, not through the bridge, whose FDB moves the
+    guest's MAC to the destination's tap as soon as it announces itself:
+    the flood must not reach the destination."""
+
+    def __init__(self, tap):
+        info = json.loads(subprocess.run(['ip', '-j', 'link', 'show', BRIDGE],
+                                         check=True, capture_output=True,
+                                         text=True).stdout)
+        self.frame = flood_frame(info[0]['address'])
         self.sent = 0
         self.running = True
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((HOST_IP, 0))
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        self.sock.bind((tap, 0))
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self):
-        payload = bytes(1400)
         while self.running:
             try:
-                self.sock.sendto(payload, (GUEST_IP, 9))
+                # never blocks: once the source stops reading its tap,
+                # the tap's queue fills and would hold this thread there
+                self.sock.send(self.frame, socket.MSG_DONTWAIT)
                 self.sent += 1
-            except OSError:     # the bridge's queue toward the tap is full
+            except OSError:
                 pass
 
     def stop(self):
         self.running = False
         self.thread.join()
         self.sock.close()
-
-
-def migrate_flooded(a, uri, flood, timeout=60):
-    """migrate.migrate(), with @flood stopped the moment A's VM stops for
-    the last time: until then the guest's RX stays full, and the flood
-    does not reach B, which runs only after that."""
-    a.command('migrate', uri=uri)
-    deadline = time.monotonic() + timeout
-    try:
-        while a.command('query-status')['status'] == 'running':
-            if time.monotonic() > deadline:
-                raise migrate.Failure('A still running %d s after migrate' % timeout)
-    finally:
-        flood.stop()
-    return migrate.wait_completed(a, timeout)
 
 
 def wait_nic_queue(g, timeout=10):
@@ -358,13 +375,15 @@ def run(args, results):
             at = server.sent
             flood = None
             if args.rx_full:
-                flood = Flood()
+                flood = Flood('tap%d' % ((hop - 1) % 2))
                 waiting = wait_nic_queue(a)
                 results.append((waiting > 0, 'hop %d: RX full before the migration' % hop,
                                 '%d frames wait in the switch for the guest' % waiting))
-                st = migrate_flooded(a, 'unix:' + paths['sock'], flood)
-            else:
+            try:
                 st = migrate.migrate(a, 'unix:' + paths['sock'])
+            finally:
+                if flood:
+                    flood.stop()
             migrated_at = time.time()
             # A quits now: its switch must account for every frame before
             acc = settled_source_account(a)

@@ -233,11 +233,6 @@ def check_alive(g, results, when):
 def migrate(a, uri, timeout=60):
     """Migrate A to @uri; wait until A reports completion."""
     a.command('migrate', uri=uri)
-    return wait_completed(a, timeout)
-
-
-def wait_completed(a, timeout=60):
-    """Wait until A reports its outgoing migration completed; its status."""
     deadline = time.monotonic() + timeout
     while True:
         st = a.command('query-migrate')

@@ -1927,6 +1927,8 @@ static void test_migration_switch_queue(void)
     g_autofree char *uri = g_strdup_printf("unix:%s", sock);
     uint8_t frames[SENT][MAX_FRAME];
     uint64_t delivered, migrated;
+    g_autofree char *info = NULL;
+    g_autofree char *expect = NULL;
     TestNic src, dst;
     int i;
 
@@ -1970,6 +1972,10 @@ static void test_migration_switch_queue(void)
     g_assert_cmpuint(port_counter(src.qts, "nic", "tx-dropped"), ==, migrated);
     check_no_other_drops(src.qts, "nic", "vm-migrated");
     check_no_other_drops(src.qts, "up", "");
+    info = qtest_hmp(src.qts, "info netswitch sw0");
+    /* HMP output ends its lines the terminal's way */
+    expect = g_strdup_printf("vm-migrated %" PRIu64 "\r\n", migrated);
+    g_assert_nonnull(strstr(info, expect));
     nic_stop(&src);
     unlink(sock);
 

@@ -3,7 +3,8 @@
 #   make          configure if needed (./configure --reuse), then build
 #   make check    build, then run our test suites; ends with 'N passed, N failed'
 #   make check-migration  guest live migration runs only, with the longer
-#                 ones (ping-pong in one transfer); not part of make check
+#                 ones (ping-pong in one transfer, the guest's RX full);
+#                 not part of make check
 #   make check-multihost  guests on two hosts joined by VXLAN with a Linux
 #                 VTEP, and a tap uplink into a Linux bridge; not in make check
 #   make bench    build ours and pristine upstream, compare guests and the
@@ -50,7 +51,8 @@ check: all
 	@python3 xnet/run-tests.py --build $(OBJ)
 
 # Guest live migration: make check's runs, a ping-pong (A to B to A to B)
-# in one transfer, and realview-eb; not part of make check
+# in one transfer, one with the guest's RX full, and realview-eb; not part
+# of make check
 check-migration: all
 	@python3 xnet/run-tests.py --build $(OBJ) --migration
 

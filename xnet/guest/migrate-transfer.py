@@ -332,6 +332,12 @@ def wait_nic_queue(g, timeout=10):
 GUEST_DROPS = ("cd /sys/class/net/eth0/statistics && echo \"XNET: drops "
                "$(cat rx_dropped tx_dropped rx_missed_errors rx_fifo_errors "
                "tx_fifo_errors | tr '\\n' ' ')\"")
+# When the guest dropped something: its driver's error counters, which say
+# whether frames came with an error status (smsc911x counts those in
+# rx_dropped too) or the drop was the kernel's own (no protocol handler)
+GUEST_ERRORS = ("cd /sys/class/net/eth0/statistics && echo \"XNET: errors "
+                "$(cat rx_errors rx_length_errors rx_crc_errors rx_frame_errors "
+                "rx_over_errors | tr '\\n' ' ')\"")
 
 
 def run(args, results):
@@ -424,8 +430,11 @@ def run(args, results):
                         '%s lines' % m.group(1)))
         m = b.shell(GUEST_DROPS, r'^XNET: drops ([\d ]+)$', 'guest drop counters')
         drops = [int(x) for x in m.group(1).split()]
-        results.append((not any(drops), 'guest driver dropped nothing',
-                        'rx_dropped tx_dropped rx_missed rx_fifo tx_fifo = %s' % drops))
+        detail = 'rx_dropped tx_dropped rx_missed rx_fifo tx_fifo = %s' % drops
+        if any(drops):
+            m = b.shell(GUEST_ERRORS, r'^XNET: errors ([\d ]+)$', 'guest error counters')
+            detail += '; rx_errors rx_length rx_crc rx_frame rx_over = %s' % m.group(1).split()
+        results.append((not any(drops), 'guest driver dropped nothing', detail))
         drops, queued = switch_drops(b)
         results.append((drops == 0, 'netswitch dropped nothing in the last QEMU',
                         '%d drops, %d queued; %s' % (drops, queued, tap_counters())))

@@ -1996,6 +1996,68 @@ static void test_migration_switch_queue(void)
     nic_stop(&dst);
 }
 
+/* Poll query-migrate until the outgoing migration has failed */
+static void migration_wait_failed(QTestState *qts)
+{
+    g_autofree char *status = NULL;
+    int polls;
+
+    for (polls = 0; polls < MIGRATION_POLL_MAX; polls++) {
+        QDict *resp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+        QDict *ret = qdict_get_qdict(resp, "return");
+
+        g_free(status);
+        status = g_strdup(qdict_haskey(ret, "status") ?
+                          qdict_get_str(ret, "status") : "none");
+        qobject_unref(resp);
+        g_assert_cmpstr(status, !=, "completed");
+        if (!strcmp(status, "failed")) {
+            break;
+        }
+    }
+    g_assert_cmpstr(status, ==, "failed");
+}
+
+/*
+ * A migration that fails drops nothing: the source runs on, and the
+ * frames waiting in its switch reach its NIC as the guest makes room,
+ * all of them, in order.  (Only a migration that completed may empty the
+ * switch, see test_migration_switch_queue.)
+ */
+static void test_migration_failed_keeps_queue(void)
+{
+    enum { SENT = 20, FITS = 6 };
+    uint8_t frames[SENT][MAX_FRAME];
+    TestNic src;
+    int i;
+
+    nic_start_on_switch(&src, "");
+    nic_enable(&src, 0);
+    for (i = 0; i < SENT; i++) {
+        make_frame(frames[i], MAX_FRAME, test_mac, 0x40 + i);
+        xnet_socket_send_frame(src.backend_fd, frames[i], MAX_FRAME);
+    }
+    wait_port_counter(src.qts, "up", "rx-packets", SENT);
+    wait_rx_status(&src, FITS);
+    g_assert_cmpuint(port_counter(src.qts, "nic", "queue-len"), ==,
+                     SENT - FITS);
+
+    /* Nobody listens there: the connection fails */
+    qtest_qmp_assert_success(src.qts, "{'execute': 'migrate', 'arguments':"
+                             " {'uri': 'unix:/nonexistent/lan9118-mig.sock'}}");
+    migration_wait_failed(src.qts);
+
+    for (i = 0; i < SENT; i++) {
+        wait_rx_status(&src, MIN(FITS, SENT - i));
+        rx_expect_frame(&src, frames[i], MAX_FRAME);
+    }
+    g_assert_cmpuint(port_counter(src.qts, "nic", "tx-packets"), ==, SENT);
+    g_assert_cmpuint(port_counter(src.qts, "nic", "queue-len"), ==, 0);
+    check_no_other_drops(src.qts, "nic", "");
+    check_switch_identity(src.qts);
+    nic_stop(&src);
+}
+
 /*
  * A snapshot of upstream QEMU's LAN9118 model (section 'lan9118', version
  * 3 in QEMU 10.0) is refused with an error that names the device and
@@ -2049,6 +2111,8 @@ int main(int argc, char **argv)
     qtest_add_func("/lan9118/migration", test_migration);
     qtest_add_func("/lan9118/migration-switch-queue",
                    test_migration_switch_queue);
+    qtest_add_func("/lan9118/migration-failed-keeps-queue",
+                   test_migration_failed_keeps_queue);
     qtest_add_func("/lan9118/upstream-snapshot", test_upstream_snapshot);
 
     return g_test_run();

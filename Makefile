@@ -3,7 +3,8 @@
 #   make          configure if needed (./configure --reuse), then build
 #   make check    build, then run our test suites; ends with 'N passed, N failed'
 #   make check-migration  guest live migration runs only, with the longer
-#                 ones (ping-pong in one transfer); not part of make check
+#                 ones (ping-pong in one transfer, the guest's RX full);
+#                 not part of make check
 #   make check-upstream-nics  upstream's e1000e and igb behind the netswitch
 #                 (x86_64 guest, q35): DHCP, ping, wget, iperf3, no bad
 #                 virtio-net headers; not part of make check
@@ -53,7 +54,8 @@ check: all
 	@python3 xnet/run-tests.py --build $(OBJ)
 
 # Guest live migration: make check's runs, a ping-pong (A to B to A to B)
-# in one transfer, and realview-eb; not part of make check
+# in one transfer, one with the guest's RX full, and realview-eb; not part
+# of make check
 check-migration: all
 	@python3 xnet/run-tests.py --build $(OBJ) --migration
 

@@ -319,6 +319,7 @@ typedef enum NswDropReason {
     NSW_DROP_MAC_LIMIT,         /* ingress: new source over the MAC limit */
     NSW_DROP_SPOOFED,           /* ingress: source not in the allowed list */
     NSW_DROP_BAD_OFFLOAD,       /* ingress: offload header does not fit */
+    NSW_DROP_VM_MIGRATED,       /* held when the VM left: drop_held() */
     NSW_DROP__MAX,
 } NswDropReason;
 
@@ -534,6 +535,16 @@ void nsw_port_drop_bad_offload(NswPort *in, size_t len);
 
 /* The owner of @port can transmit again: send what its queue holds. */
 void nsw_port_writable(NswPort *port, int64_t now_ns);
+
+/*
+ * Drop every frame the switch holds, counted under @reason: those waiting
+ * in its ports' queues (tx-dropped there) and those in its backlog
+ * (received and rx-dropped on the port they came in on).  For the glue,
+ * when whatever the ports' owners would take the frames to is gone (the
+ * VM now runs in the destination of a migration).  Not while busy.
+ * Returns how many frames that dropped.
+ */
+unsigned int nsw_switch_drop_held(NswSwitch *sw, NswDropReason reason);
 
 /*
  * When a shaped port may send again: the glue calls

@@ -10,6 +10,10 @@
  * The object owns an NswSwitch (net/netswitch-core.h); its ports are
  * swport netdevs (swport.c) that name it with switch=sw0.  MAC ageing runs
  * on QEMU's virtual clock, so it stops with the VM and qtest steps it.
+ *
+ * Migration: the switch has no migration state.  What its queues hold
+ * when a migration completes is dropped there and counted (vm-migrated),
+ * see netswitch_migration_notify().
  */
 
 #include "qemu/osdep.h"
@@ -17,7 +21,9 @@
 #include "qapi/visitor.h"
 #include "qemu/timer.h"
 #include "qom/object_interfaces.h"
+#include "migration/misc.h"
 #include "swport.h"
+#include "trace.h"
 
 #define NETSWITCH_DEFAULT_AGEING_S  300
 
@@ -72,6 +78,36 @@ void netswitch_kick(NetSwitch *sw)
             timer_mod(sw->timer, deadline);
         }
     }
+}
+
+/*
+ * The VM now runs on the destination of a migration (precopy done, or
+ * postcopy started): the frames this switch still holds were for devices
+ * and backends that will never run here again, since the VM stays
+ * stopped in this process.  Frames wait in a port's queue while its
+ * device's RX is full (a LAN9118 whose FIFO the guest has not read) and
+ * from the moment the VM stops, as qemu_can_send_packet() says no then.
+ * They are not carried in the migration stream: a switch on the
+ * destination may have other backends (another tap), Ethernet is
+ * allowed to lose frames (TCP resends them, as after a moved cable), and
+ * up to queue-bytes per port of guest-controlled frames would have to be
+ * parsed on load.  Counting them keeps the accounting identity: a
+ * source that quits leaves nothing queued and uncounted behind.
+ */
+static int netswitch_migration_notify(NotifierWithReturn *notifier,
+                                      MigrationEvent *e, Error **errp)
+{
+    NetSwitch *sw = container_of(notifier, NetSwitch, migration_notifier);
+    unsigned int dropped;
+
+    if (e->type != MIG_EVENT_PRECOPY_DONE) {
+        return 0;
+    }
+    dropped = nsw_switch_drop_held(sw->core, NSW_DROP_VM_MIGRATED);
+    trace_netswitch_migrated(object_get_canonical_path_component(OBJECT(sw)),
+                             dropped);
+    netswitch_kick(sw);     /* shaped ports no longer wait for their timer */
+    return 0;
 }
 
 static int64_t ageing_ns(uint32_t seconds)
@@ -189,6 +225,8 @@ static void netswitch_complete(UserCreatable *uc, Error **errp)
     table = nsw_switch_mac_table(sw->core);
     nsw_mac_table_set_max_entries(table, sw->max_entries);
     nsw_mac_table_set_ageing(table, ageing_ns(sw->ageing_time));
+    migration_add_notifier(&sw->migration_notifier,
+                           netswitch_migration_notify);
 }
 
 /* Ports hold a reference to the switch, so it outlives them anyway. */
@@ -212,6 +250,7 @@ static void netswitch_instance_finalize(Object *obj)
     NetSwitch *sw = NETSWITCH(obj);
 
     if (sw->core) {
+        migration_remove_notifier(&sw->migration_notifier);
         timer_free(sw->timer);
         qemu_bh_delete(sw->pending_bh);
         nsw_switch_free(sw->core);

@@ -80,6 +80,7 @@ static const char *const drop_reason_names[NSW_DROP__MAX] = {
     [NSW_DROP_MAC_LIMIT] = "mac-limit",
     [NSW_DROP_SPOOFED] = "spoofed",
     [NSW_DROP_BAD_OFFLOAD] = "bad-offload",
+    [NSW_DROP_VM_MIGRATED] = "vm-migrated",
 };
 
 const char *nsw_drop_reason_name(NswDropReason reason)
@@ -891,6 +892,28 @@ void nsw_port_writable(NswPort *port, int64_t now_ns)
     queue_send(port);
     run_deferred(sw, NSW_PENDING_BUDGET);
     sw->busy = false;
+}
+
+unsigned int nsw_switch_drop_held(NswSwitch *sw, NswDropReason reason)
+{
+    NswBacklogEntry *entry;
+    NswPort *port = NULL;
+    unsigned int dropped = 0;
+
+    g_assert(!sw->busy);
+    /* Not switched yet, so not yet counted as received either */
+    while ((entry = g_queue_pop_head(&sw->backlog))) {
+        entry->in->stats.rx_packets++;
+        entry->in->stats.rx_bytes += nsw_packet_len(entry->pkt);
+        nsw_port_drop_rx(entry->in, reason);
+        backlog_entry_free(entry);
+        dropped++;
+    }
+    while ((port = nsw_switch_next_port(sw, port))) {
+        dropped += port->queue.length;
+        queue_drop_all(port, reason);
+    }
+    return dropped;
 }
 
 int64_t nsw_switch_next_timer(const NswSwitch *sw)

@@ -518,6 +518,7 @@ static NetswitchDrops *swport_drops(const NswPortStats *st)
     drops->mac_limit = st->drops[NSW_DROP_MAC_LIMIT];
     drops->spoofed = st->drops[NSW_DROP_SPOOFED];
     drops->bad_offload = st->drops[NSW_DROP_BAD_OFFLOAD];
+    drops->vm_migrated = st->drops[NSW_DROP_VM_MIGRATED];
     return drops;
 }
 

@@ -37,6 +37,8 @@ struct NetSwitch {
     /* shaped ports' next send (nsw_switch_next_timer()) */
     QEMUTimer *timer;
     int64_t timer_deadline;     /* INT64_MAX: not armed */
+    /* empties the switch once the VM has migrated away */
+    NotifierWithReturn migration_notifier;
 };
 
 /* The netswitch object called @id, or NULL with @errp set. */

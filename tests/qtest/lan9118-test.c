@@ -24,6 +24,7 @@
 #include "xnet-nic-helpers.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
+#include "qobject/qnum.h"
 
 #define LAN9118_BASE        0x4e000000
 
@@ -1790,6 +1791,273 @@ static void test_migration(void)
     nic_stop(&dst);
 }
 
+/* ---- Live migration through a netswitch ------------------------------- */
+
+/*
+ * vexpress-a9 whose LAN9118 is port "nic" of a hub; the hub's port "up"
+ * has the test's end of a socketpair as its backend.
+ */
+static void nic_start_on_switch(TestNic *t, const char *extra)
+{
+    int sv[2];
+
+    g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    t->qts = qtest_initf("-M vexpress-a9 "
+                         "-object netswitch,id=sw0,policy=hub "
+                         "-netdev socket,id=wire,fd=%d "
+                         "-netdev swport,id=up,switch=sw0,netdev=wire "
+                         "-netdev swport,id=nic,switch=sw0 "
+                         "-net nic,netdev=nic,model=lan9118,macaddr=" TEST_MAC
+                         " %s", sv[1], extra);
+    close(sv[1]);
+    t->backend_fd = sv[0];
+}
+
+/* Port @port of sw0 as query-netswitch returns it; qobject_unref @resp */
+static QDict *switch_port(QTestState *qts, const char *port, QDict **resp)
+{
+    QDict *sw;
+    QListEntry *e;
+
+    *resp = qtest_qmp(qts, "{'execute': 'query-netswitch',"
+                      " 'arguments': {'id': 'sw0'}}");
+    sw = qobject_to(QDict, qlist_peek(qdict_get_qlist(*resp, "return")));
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(sw, "ports"), e) {
+        QDict *p = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (!strcmp(qdict_get_str(p, "name"), port)) {
+            return p;
+        }
+    }
+    g_assert_not_reached();
+}
+
+/* A counter of port @port of sw0, or one of its drop reasons */
+static uint64_t port_counter(QTestState *qts, const char *port,
+                             const char *name)
+{
+    QDict *resp;
+    QDict *p = switch_port(qts, port, &resp);
+    uint64_t val = qdict_haskey(p, name) ?
+                   qdict_get_int(p, name) :
+                   qdict_get_int(qdict_get_qdict(p, "drops"), name);
+
+    qobject_unref(resp);
+    return val;
+}
+
+/* qtest commands that may pass before the main loop has done some work */
+#define SWITCH_POLL_MAX     10000
+
+/* Poll until port @port's counter @name reads @value */
+static void wait_port_counter(QTestState *qts, const char *port,
+                              const char *name, uint64_t value)
+{
+    int polls;
+
+    for (polls = 0; polls < SWITCH_POLL_MAX; polls++) {
+        if (port_counter(qts, port, name) == value) {
+            break;
+        }
+    }
+    g_assert_cmpuint(port_counter(qts, port, name), ==, value);
+}
+
+/*
+ * The switch's accounting identity (docs/system/netswitch.rst): every
+ * copy sent toward a port was sent, dropped under a reason, or waits.
+ */
+static void check_switch_identity(QTestState *qts)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'query-netswitch',"
+                            " 'arguments': {'id': 'sw0'}}");
+    QDict *sw = qobject_to(QDict, qlist_peek(qdict_get_qlist(resp, "return")));
+    QDict *removed = qdict_get_qdict(sw, "removed-ports");
+    uint64_t forwarded = qdict_get_int(removed, "forwarded");
+    uint64_t out = qdict_get_int(removed, "tx-packets") +
+                   qdict_get_int(removed, "tx-dropped");
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(sw, "ports"), e) {
+        QDict *p = qobject_to(QDict, qlist_entry_obj(e));
+
+        forwarded += qdict_get_int(p, "forwarded");
+        out += qdict_get_int(p, "tx-packets") + qdict_get_int(p, "tx-dropped") +
+               qdict_get_int(p, "queue-len");
+    }
+    g_assert_cmpuint(forwarded, ==, out);
+    qobject_unref(resp);
+}
+
+/* Every drop reason of port @port but @except reads 0 */
+static void check_no_other_drops(QTestState *qts, const char *port,
+                                 const char *except)
+{
+    QDict *resp;
+    QDict *drops = qdict_get_qdict(switch_port(qts, port, &resp), "drops");
+    const QDictEntry *e;
+
+    for (e = qdict_first(drops); e; e = qdict_next(drops, e)) {
+        if (strcmp(qdict_entry_key(e), except)) {
+            g_assert_cmpuint(qnum_get_uint(qobject_to(QNum,
+                                                      qdict_entry_value(e))),
+                             ==, 0);
+        }
+    }
+    qobject_unref(resp);
+}
+
+/*
+ * Live migration while the guest's RX is full and frames wait in the
+ * switch for it: the guest (the test) does not read its RX FIFO, which
+ * fills with six full-size frames; the other frames the test sends wait
+ * in the switch's queue toward the NIC.  The FIFO travels in the NIC's
+ * vmstate; the switch's queue does not travel.  Every frame sent must
+ * either come out of the destination's NIC or be counted by the source's
+ * switch before the source quits, as a drop of its own reason
+ * (vm-migrated), with the accounting identity holding and nothing left
+ * queued.  Before the fix, the queue stayed full on the source until it
+ * quit and its frames vanished with it, counted nowhere.
+ */
+static void test_migration_switch_queue(void)
+{
+    enum { SENT = 40, FITS = 6 };
+    g_autofree char *sock = g_strdup_printf("%s/lan9118-mig-%d.sock",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    uint8_t frames[SENT][MAX_FRAME];
+    uint64_t delivered, migrated;
+    g_autofree char *info = NULL;
+    g_autofree char *expect = NULL;
+    TestNic src, dst;
+    int i;
+
+    nic_start_on_switch(&src, "");
+    nic_enable(&src, 0);
+    nic_start_on_switch(&dst, "-incoming defer");
+    /* No self-announcement (RARP) frames from the destination */
+    qtest_qmp_assert_success(dst.qts, "{'execute': 'migrate-set-parameters',"
+                             " 'arguments': {'announce-rounds': 0}}");
+    qtest_qmp_assert_success(dst.qts, "{'execute': 'migrate-incoming',"
+                             " 'arguments': {'uri': %s}}", uri);
+
+    for (i = 0; i < SENT; i++) {
+        make_frame(frames[i], MAX_FRAME, test_mac, i);
+        xnet_socket_send_frame(src.backend_fd, frames[i], MAX_FRAME);
+    }
+    /* The switch took them all: the FIFO holds six, the rest wait */
+    wait_port_counter(src.qts, "up", "rx-packets", SENT);
+    wait_rx_status(&src, FITS);
+    g_assert_cmpuint(port_counter(src.qts, "nic", "tx-packets"), ==, FITS);
+    g_assert_cmpuint(port_counter(src.qts, "nic", "queue-len"), ==,
+                     SENT - FITS);
+    check_switch_identity(src.qts);
+
+    qtest_qmp_assert_success(src.qts, "{'execute': 'migrate', 'arguments':"
+                             " {'uri': %s}}", uri);
+    migration_wait(src.qts);
+    migration_wait(dst.qts);
+
+    /*
+     * The source's switch empties its queues once the migration is done
+     * (its completion notifier runs just after query-migrate says
+     * "completed"): nothing may stay queued, uncounted, until it quits.
+     */
+    wait_port_counter(src.qts, "nic", "queue-len", 0);
+    check_switch_identity(src.qts);
+    delivered = port_counter(src.qts, "nic", "tx-packets");
+    migrated = port_counter(src.qts, "nic", "vm-migrated");
+    g_assert_cmpuint(delivered, ==, FITS);
+    g_assert_cmpuint(delivered + migrated, ==, SENT);
+    g_assert_cmpuint(port_counter(src.qts, "nic", "tx-dropped"), ==, migrated);
+    check_no_other_drops(src.qts, "nic", "vm-migrated");
+    check_no_other_drops(src.qts, "up", "");
+    info = qtest_hmp(src.qts, "info netswitch sw0");
+    /* HMP output ends its lines the terminal's way */
+    expect = g_strdup_printf("vm-migrated %" PRIu64 "\r\n", migrated);
+    g_assert_nonnull(strstr(info, expect));
+    nic_stop(&src);
+    unlink(sock);
+
+    /* What the source's NIC held comes out of the destination's, in order */
+    g_assert_cmphex(lan_read(&dst, RX_FIFO_INF), ==, FITS << 16 | FITS * 1520);
+    for (i = 0; i < (int)delivered; i++) {
+        rx_expect_frame(&dst, frames[i], MAX_FRAME);
+    }
+    settle(&dst);
+    g_assert_cmphex(lan_read(&dst, RX_FIFO_INF), ==, 0);
+    g_assert_cmphex(lan_read(&dst, RX_DROP), ==, 0);
+    /* The destination's switch started empty and had nothing to count */
+    g_assert_cmpuint(port_counter(dst.qts, "nic", "queue-len"), ==, 0);
+    g_assert_cmpuint(port_counter(dst.qts, "nic", "tx-packets"), ==, 0);
+    check_no_other_drops(dst.qts, "nic", "");
+    check_switch_identity(dst.qts);
+    g_assert_false(xnet_socket_has_frame(dst.backend_fd));
+    nic_stop(&dst);
+}
+
+/* Poll query-migrate until the outgoing migration has failed */
+static void migration_wait_failed(QTestState *qts)
+{
+    g_autofree char *status = NULL;
+    int polls;
+
+    for (polls = 0; polls < MIGRATION_POLL_MAX; polls++) {
+        QDict *resp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+        QDict *ret = qdict_get_qdict(resp, "return");
+
+        g_free(status);
+        status = g_strdup(qdict_haskey(ret, "status") ?
+                          qdict_get_str(ret, "status") : "none");
+        qobject_unref(resp);
+        g_assert_cmpstr(status, !=, "completed");
+        if (!strcmp(status, "failed")) {
+            break;
+        }
+    }
+    g_assert_cmpstr(status, ==, "failed");
+}
+
+/*
+ * A migration that fails drops nothing: the source runs on, and the
+ * frames waiting in its switch reach its NIC as the guest makes room,
+ * all of them, in order.  (Only a migration that completed may empty the
+ * switch, see test_migration_switch_queue.)
+ */
+static void test_migration_failed_keeps_queue(void)
+{
+    enum { SENT = 20, FITS = 6 };
+    uint8_t frames[SENT][MAX_FRAME];
+    TestNic src;
+    int i;
+
+    nic_start_on_switch(&src, "");
+    nic_enable(&src, 0);
+    for (i = 0; i < SENT; i++) {
+        make_frame(frames[i], MAX_FRAME, test_mac, 0x40 + i);
+        xnet_socket_send_frame(src.backend_fd, frames[i], MAX_FRAME);
+    }
+    wait_port_counter(src.qts, "up", "rx-packets", SENT);
+    wait_rx_status(&src, FITS);
+    g_assert_cmpuint(port_counter(src.qts, "nic", "queue-len"), ==,
+                     SENT - FITS);
+
+    /* Nobody listens there: the connection fails */
+    qtest_qmp_assert_success(src.qts, "{'execute': 'migrate', 'arguments':"
+                             " {'uri': 'unix:/nonexistent/lan9118-mig.sock'}}");
+    migration_wait_failed(src.qts);
+
+    for (i = 0; i < SENT; i++) {
+        wait_rx_status(&src, MIN(FITS, SENT - i));
+        rx_expect_frame(&src, frames[i], MAX_FRAME);
+    }
+    g_assert_cmpuint(port_counter(src.qts, "nic", "tx-packets"), ==, SENT);
+    g_assert_cmpuint(port_counter(src.qts, "nic", "queue-len"), ==, 0);
+    check_no_other_drops(src.qts, "nic", "");
+    check_switch_identity(src.qts);
+    nic_stop(&src);
+}
+
 /*
  * A snapshot of upstream QEMU's LAN9118 model (section 'lan9118', version
  * 3 in QEMU 10.0) is refused with an error that names the device and
@@ -1841,6 +2109,10 @@ int main(int argc, char **argv)
     qtest_add_func("/lan9118/16bit", test_16bit);
     qtest_add_func("/lan9118/hostile", test_hostile);
     qtest_add_func("/lan9118/migration", test_migration);
+    qtest_add_func("/lan9118/migration-switch-queue",
+                   test_migration_switch_queue);
+    qtest_add_func("/lan9118/migration-failed-keeps-queue",
+                   test_migration_failed_keeps_queue);
     qtest_add_func("/lan9118/upstream-snapshot", test_upstream_snapshot);
 
     return g_test_run();

@@ -347,6 +347,7 @@ static void test_drop_reason_names(void)
         [NSW_DROP_MAC_LIMIT] = "mac-limit",
         [NSW_DROP_SPOOFED] = "spoofed",
         [NSW_DROP_BAD_OFFLOAD] = "bad-offload",
+        [NSW_DROP_VM_MIGRATED] = "vm-migrated",
     };
     unsigned int r;
 
@@ -1306,6 +1307,69 @@ static void test_backlog_bounded(void)
 }
 
 /*
+ * What the switch holds when its VM has migrated away is dropped and
+ * counted under the reason given: queued frames on the port they were
+ * for, backlog frames (not switched yet) as received and dropped on the
+ * port they came in on.  Nothing of it goes out afterwards.
+ */
+static void test_drop_held(void)
+{
+    TestSwitch *ts = ts_new("bridge", 3);
+    Frame a = make_frame(MAC(2), MAC(1), 60);
+    Frame b = make_frame(MAC(1), MAC(2), 60);
+    Frame c = make_frame(MAC(3), MAC(1), 80);
+    Frame hello3 = make_frame(BCAST, MAC(3), 60);
+    uint64_t rx_before, backlog;
+    unsigned int dropped, delivered;
+
+    ts_send(ts, 0, &a);     /* learn MAC(1) on 0 */
+    ts_send(ts, 1, &b);     /* learn MAC(2) on 1 */
+    ts_send(ts, 2, &hello3);
+    ts_clear_rx(ts);
+    ts->ports[2].full = true;
+    ts_send(ts, 0, &c);
+    ts_send(ts, 0, &c);
+    g_assert_cmpuint(nsw_port_queue_len(ts->ports[2].port), ==, 2);
+    /* two ports answering each other leave frames in the backlog */
+    ts->ports[0].answer = &a;
+    ts->ports[1].answer = &b;
+    ts_send(ts, 0, &a);
+    ts->ports[0].answer = ts->ports[1].answer = NULL;
+    g_assert_true(nsw_switch_has_pending(ts->sw));
+    rx_before = stats(ts, 0)->rx_packets + stats(ts, 1)->rx_packets;
+
+    dropped = nsw_switch_drop_held(ts->sw, NSW_DROP_VM_MIGRATED);
+    backlog = stats(ts, 0)->rx_packets + stats(ts, 1)->rx_packets -
+              rx_before;
+    g_assert_cmpuint(backlog, >, 0);
+    g_assert_cmpuint(dropped, ==, 2 + backlog);
+    g_assert_false(nsw_switch_has_pending(ts->sw));
+    g_assert_cmpuint(nsw_port_queue_len(ts->ports[2].port), ==, 0);
+    g_assert_cmpuint(nsw_port_queue_bytes(ts->ports[2].port), ==, 0);
+    g_assert_cmpuint(stats(ts, 2)->drops[NSW_DROP_VM_MIGRATED], ==, 2);
+    g_assert_cmpuint(stats(ts, 2)->tx_dropped, ==, 2);
+    g_assert_cmpuint(stats(ts, 0)->drops[NSW_DROP_VM_MIGRATED] +
+                     stats(ts, 1)->drops[NSW_DROP_VM_MIGRATED], ==, backlog);
+    g_assert_cmpuint(stats(ts, 0)->rx_dropped + stats(ts, 1)->rx_dropped, ==,
+                     backlog);
+    assert_accounted(ts);
+
+    delivered = ts->ports[0].rx->len + ts->ports[1].rx->len;
+    nsw_switch_run_pending(ts->sw, ts->now_ns);
+    ts->ports[2].full = false;
+    nsw_port_writable(ts->ports[2].port, ts->now_ns);
+    g_assert_cmpuint(ts->ports[0].rx->len + ts->ports[1].rx->len, ==,
+                     delivered);
+    assert_rx_none(ts, 2);
+
+    /* The switch goes on working: a later frame is switched as usual */
+    ts_send(ts, 0, &c);
+    assert_rx(ts, 2, &c, 1);
+    assert_accounted(ts);
+    ts_free(ts);
+}
+
+/*
  * The accounting invariant after a million frames of every kind into a
  * switch with slow and broken ports.
  */
@@ -2060,6 +2124,7 @@ int main(int argc, char **argv)
                     test_queue_remove_counts);
     g_test_add_func("/netswitch/backlog/answer", test_backlog_answer);
     g_test_add_func("/netswitch/backlog/bounded", test_backlog_bounded);
+    g_test_add_func("/netswitch/drop-held", test_drop_held);
     g_test_add_func("/netswitch/accounting/million",
                     test_accounting_million);
     g_test_add_func("/netswitch/token-bucket/rate-and-burst",

@@ -19,8 +19,14 @@
 # and quits.  Results: the transfer completes with the right md5, the
 # bridge's FDB has the guest's MAC on the new tap after each hop, the
 # guest's kernel logged no TX timeout or reset, and neither the guest's
-# drop counters nor the switches counted a drop.  (slirp is not used:
-# libslirp migrates no TCP connection.)
+# drop counters nor the last switch counted a drop.  Each source's
+# switch, read after the migration and before it quits, accounts for
+# every frame it took (docs/system/netswitch.rst, Accounting): nothing
+# left queued, what it still held counted as vm-migrated, no other drop.
+# --rx-full migrates while the guest's RX is full and frames wait in the
+# switch for it: a UDP flood into the source's tap, far beyond what the
+# guest's NIC takes, runs from before the migration to its end.  (slirp is not
+# used: libslirp migrates no TCP connection.)
 #
 # Network rule: everything runs in a private network namespace (e2e.py's)
 # whose only addresses are the bridge's 192.168.77.1 and the guest's.
@@ -28,9 +34,11 @@
 import argparse
 import hashlib
 import http.server
+import json
 import os
 import random
 import re
+import socket
 import struct
 import subprocess
 import sys
@@ -203,9 +211,133 @@ def switch_drops(g):
     return drops, queued
 
 
+def switch_account(g):
+    """The switches' accounting over QMP: copies sent toward ports
+    ('forwarded'), what became of them ('ended': sent, dropped or still
+    queued, which must be equal), frames queued, and drops by reason,
+    removed ports included."""
+    acc = {'forwarded': 0, 'ended': 0, 'queued': 0, 'drops': {},
+           'nic-queued': 0, 'held-on': {}}
+    for sw in g.command('query-netswitch'):
+        for c in sw['ports'] + [sw['removed-ports']]:
+            acc['forwarded'] += c['forwarded']
+            acc['ended'] += c['tx-packets'] + c['tx-dropped'] + c.get('queue-len', 0)
+            acc['queued'] += c.get('queue-len', 0)
+            for reason, n in c['drops'].items():
+                acc['drops'][reason] = acc['drops'].get(reason, 0) + n
+            if c.get('name') == 'nic0':
+                acc['nic-queued'] = c['queue-len']
+            if c['drops']['vm-migrated']:
+                acc['held-on'][c.get('name', 'removed')] = c['drops']['vm-migrated']
+    return acc
+
+
+def settled_source_account(a, timeout=10):
+    """The source's accounting once its switch has dropped what it held
+    (QEMU's migration notifier does that just after query-migrate first
+    says "completed"); the last reading if its queues never empty."""
+    deadline = time.monotonic() + timeout
+    while True:
+        acc = switch_account(a)
+        if acc['queued'] == 0 or time.monotonic() > deadline:
+            return acc
+        time.sleep(0.01)
+
+
+def check_source_account(acc, allowed):
+    """(ok, detail) for a source's switch after the migration: the
+    identity holds, nothing is queued, and no drop but vm-migrated and
+    the reasons in @allowed."""
+    other = {r: n for r, n in acc['drops'].items()
+             if n and r != 'vm-migrated' and r not in allowed}
+    ok = acc['forwarded'] == acc['ended'] and acc['queued'] == 0 and not other
+    detail = ('forwarded %d = sent + dropped + queued %d, %d queued, '
+              '%d held at the end counted as vm-migrated %s, other drops %s' %
+              (acc['forwarded'], acc['ended'], acc['queued'],
+               acc['drops'].get('vm-migrated', 0), acc['held-on'] or '',
+               {r: n for r, n in acc['drops'].items()
+                if n and r != 'vm-migrated'} or 'none'))
+    return ok, detail
+
+
+def mac_bytes(mac):
+    return bytes(int(x, 16) for x in mac.split(':'))
+
+
+def ipv4_checksum(header):
+    total = sum(struct.unpack('!10H', header))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def flood_frame(src_mac):
+    """A UDP datagram from the bridge's address to the guest's discard
+    port, as an Ethernet frame (1442 bytes)."""
+    payload = bytes(1400)
+    udp = struct.pack('!HHHH', 9999, 9, 8 + len(payload), 0) + payload
+    ip = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0,
+                               0x4000, 64, 17, 0, socket.inet_aton(HOST_IP),
+                               socket.inet_aton(GUEST_IP)))
+    struct.pack_into('!H', ip, 10, ipv4_checksum(bytes(ip)))
+    return mac_bytes(GUEST_MAC) + mac_bytes(src_mac) + b'\x08\x00' + bytes(ip) + udp
+
+
+class Flood:
+    """Frames for the guest written into the source QEMU's tap, as fast as
+    this thread writes them (far beyond a LAN9118's few MiB/s), until
+    stopped: the guest's RX stays full and frames wait in its switch.
+    Into that tap alone, not through the bridge, whose FDB moves the
+    guest's MAC to the destination's tap as soon as it announces itself:
+    the flood must not reach the destination."""
+
+    def __init__(self, tap):
+        info = json.loads(subprocess.run(['ip', '-j', 'link', 'show', BRIDGE],
+                                         check=True, capture_output=True,
+                                         text=True).stdout)
+        self.frame = flood_frame(info[0]['address'])
+        self.sent = 0
+        self.running = True
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        self.sock.bind((tap, 0))
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.running:
+            try:
+                # never blocks: once the source stops reading its tap,
+                # the tap's queue fills and would hold this thread there
+                self.sock.send(self.frame, socket.MSG_DONTWAIT)
+                self.sent += 1
+            except OSError:
+                pass
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def wait_nic_queue(g, timeout=10):
+    """Wait until frames wait in the switch for the guest's NIC; how many."""
+    deadline = time.monotonic() + timeout
+    while True:
+        queued = switch_account(g)['nic-queued']
+        if queued or time.monotonic() > deadline:
+            return queued
+        time.sleep(0.01)
+
+
 GUEST_DROPS = ("cd /sys/class/net/eth0/statistics && echo \"XNET: drops "
                "$(cat rx_dropped tx_dropped rx_missed_errors rx_fifo_errors "
                "tx_fifo_errors | tr '\\n' ' ')\"")
+# When the guest dropped something: its driver's error counters, which say
+# whether frames came with an error status (smsc911x counts those in
+# rx_dropped too) or the drop was the kernel's own (no protocol handler)
+GUEST_ERRORS = ("cd /sys/class/net/eth0/statistics && echo \"XNET: errors "
+                "$(cat rx_errors rx_length_errors rx_crc_errors rx_frame_errors "
+                "rx_over_errors | tr '\\n' ' ')\"")
 
 
 def run(args, results):
@@ -247,18 +379,36 @@ def run(args, results):
             if a.qmp is None:
                 a.connect_qmp()
             at = server.sent
-            st = migrate.migrate(a, 'unix:' + paths['sock'])
+            flood = None
+            if args.rx_full:
+                flood = Flood('tap%d' % ((hop - 1) % 2))
+                waiting = wait_nic_queue(a)
+                results.append((waiting > 0, 'hop %d: RX full before the migration' % hop,
+                                '%d frames wait in the switch for the guest' % waiting))
+            try:
+                st = migrate.migrate(a, 'unix:' + paths['sock'])
+            finally:
+                if flood:
+                    flood.stop()
             migrated_at = time.time()
-            # what the source's switch holds when it quits is lost with it:
-            # counted here, as the switch's queue-len
-            drops, queued = switch_drops(a)
+            # A quits now: its switch must account for every frame before
+            acc = settled_source_account(a)
             a.command('quit')
             a.stop()
             migrate.wait_running(b)
-            results.append((drops == 0, 'hop %d: migrated to %s mid-transfer' % (hop, tap),
-                            'at %d of %d bytes, %d ms downtime; the source\'s switch: '
-                            '%d drops, %d frames queued at its end' %
-                            (at, server.size, st.get('downtime', -1), drops, queued)))
+            ok, detail = check_source_account(
+                acc, ('queue-full',) if args.rx_full else ())
+            results.append((ok, 'hop %d: migrated to %s mid-transfer, every frame '
+                            'of the source\'s switch accounted for' % (hop, tap),
+                            'at %d of %d bytes, %d ms downtime; %s%s' %
+                            (at, server.size, st.get('downtime', -1), detail,
+                             '; the flood sent %d datagrams' % flood.sent
+                             if flood else '')))
+            if args.rx_full:
+                held = acc['drops'].get('vm-migrated', 0)
+                results.append((held > 0, 'hop %d: frames still waited for the '
+                                'guest when the migration completed' % hop,
+                                '%d counted as vm-migrated' % held))
             a, b = b, None          # the next hop's source
             if hop < args.hops:
                 # B's self-announce must have moved the MAC before the next hop
@@ -280,8 +430,11 @@ def run(args, results):
                         '%s lines' % m.group(1)))
         m = b.shell(GUEST_DROPS, r'^XNET: drops ([\d ]+)$', 'guest drop counters')
         drops = [int(x) for x in m.group(1).split()]
-        results.append((not any(drops), 'guest driver dropped nothing',
-                        'rx_dropped tx_dropped rx_missed rx_fifo tx_fifo = %s' % drops))
+        detail = 'rx_dropped tx_dropped rx_missed rx_fifo tx_fifo = %s' % drops
+        if any(drops):
+            m = b.shell(GUEST_ERRORS, r'^XNET: errors ([\d ]+)$', 'guest error counters')
+            detail += '; rx_errors rx_length rx_crc rx_frame rx_over = %s' % m.group(1).split()
+        results.append((not any(drops), 'guest driver dropped nothing', detail))
         drops, queued = switch_drops(b)
         results.append((drops == 0, 'netswitch dropped nothing in the last QEMU',
                         '%d drops, %d queued; %s' % (drops, queued, tap_counters())))
@@ -312,6 +465,9 @@ def main():
     ap.add_argument('--sanitized', action='store_true',
                     help='QEMU is built with ASan/UBSan: slower deadlines, and '
                     'one more result, whether any QEMU reported anything')
+    ap.add_argument('--rx-full', action='store_true',
+                    help="flood the guest from the host during each migration, so "
+                    "that its RX is full and frames wait in the switch")
     ap.add_argument('--capture', action='store_true',
                     help="every QEMU captures the guest's switch port into the "
                     'same file, which must be one well-formed capture at the end')
@@ -329,7 +485,8 @@ def main():
         migrate.SLOWDOWN = 3
     os.makedirs(e2e.LOGDIR, exist_ok=True)
     results = []
-    name = 'migrate-transfer %s%s' % (args.nic, ' x%d' % args.hops if args.hops > 1 else '')
+    name = 'migrate-transfer %s%s%s' % (args.nic, ' x%d' % args.hops if args.hops > 1 else '',
+                                        ' rx-full' if args.rx_full else '')
     start = time.monotonic()
     run(args, results)
     if args.sanitized:

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 #
-# qemu-xnet: where a guest->host iperf3 run's time goes (issue 18).
+# qemu-xnet: where an iperf3 run's time goes (issue 18).
 #
 # Copyright (c) 2026 The qemu-xnet authors
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Boots the Debian guest (xnet/guest/e2e.py's set-up, in a private network
-# namespace) and runs iperf3 guest->host only.  While iperf3 runs:
+# namespace) and runs iperf3 one way only (--dir tx: guest->host, the
+# default; rx: host->guest).  While iperf3 runs:
 #   - every QEMU thread's CPU time is sampled from /proc (QEMU runs with
 #     -name debug-threads=on, so the vCPU thread is "CPU 0/TCG"): the vCPU
 #     thread sleeps while the guest idles (WFI, HLT), so its share of a
@@ -14,8 +15,9 @@
 #   - --perf: 'perf record -F 499' on QEMU, reported by thread and symbol;
 #   - --capture (our build, NIC behind the netswitch): the guest's switch
 #     port and the slirp uplink write pcap files, which tshark reads for
-#     the window slirp advertises, the bytes in flight against it, the
-#     super-frame sizes from the guest, the ACK rate and the delays.
+#     the window the receiver advertises (slirp; the guest for rx), the
+#     bytes in flight against it, the super-frame sizes, the ACK rate
+#     and the delays.
 # A capture costs the main loop a write per frame: take the throughput
 # and the profile from a run without it.
 #
@@ -191,8 +193,9 @@ def quantiles(values):
         len(values), values[0], pick(0.1), pick(0.5), pick(0.9), values[-1])
 
 
-def analyse_port(path, guest_ip, server_port):
-    """The iperf3 data stream as seen at one switch port."""
+def analyse_port(path, guest_ip, server_port, guest_sends=True):
+    """The iperf3 data stream as seen at one switch port; @guest_sends:
+    guest->host (else host->guest, iperf3 -R)."""
     fields = ['frame.time_relative', 'ip.src', 'tcp.stream', 'tcp.len',
               'tcp.seq', 'tcp.ack', 'tcp.window_size',
               'tcp.analysis.bytes_in_flight', 'tcp.analysis.ack_rtt',
@@ -204,8 +207,9 @@ def analyse_port(path, guest_ip, server_port):
         payload[r['tcp.stream']] = payload.get(r['tcp.stream'], 0) + int(r['tcp.len'] or 0)
     stream = max(payload, key=payload.get)
     rows = [r for r in rows if r['tcp.stream'] == stream]
-    data = [r for r in rows if r['ip.src'] == guest_ip and int(r['tcp.len']) > 0]
-    acks = [r for r in rows if r['ip.src'] != guest_ip]
+    sent_by = lambda r: (r['ip.src'] == guest_ip) == guest_sends
+    data = [r for r in rows if sent_by(r) and int(r['tcp.len']) > 0]
+    acks = [r for r in rows if not sent_by(r)]
     t0, t1 = float(data[0]['frame.time_relative']), float(data[-1]['frame.time_relative'])
     # skip the first and last second: slow start and the end of the run
     lo, hi = t0 + 1.0, t1 - 1.0
@@ -340,7 +344,7 @@ def analyse(report, out):
                                         f.readline()).group(1))
         report['capture'] = [
             analyse_port(os.path.join(capture_dir, p + '.pcap'), '10.0.2.15',
-                         server_port)
+                         server_port, report.get('dir', 'tx') == 'tx')
             for p in ('nic0', 'up')]
 
 
@@ -364,11 +368,14 @@ def main():
                     '--analyse-only (tshark takes minutes: not under the '
                     'locks)')
     ap.add_argument('--analyse-only', action='store_true')
+    ap.add_argument('--dir', choices=('tx', 'rx'), default='tx',
+                    help='tx: guest->host (default); rx: host->guest')
     ap.add_argument('--out', default=os.path.join(e2e.ROOT, 'build', 'bench',
                                                   'anatomy'))
     args = ap.parse_args()
-    tag = '%s-%s%s' % (args.nic, 'direct' if args.direct else 'switch',
-                       '-capture' if args.capture else '')
+    tag = '%s-%s%s%s' % (args.nic, 'direct' if args.direct else 'switch',
+                         '-rx' if args.dir == 'rx' else '',
+                         '-capture' if args.capture else '')
     json_path = os.path.join(args.out, tag + '.json')
     if args.analyse_only:
         with open(json_path) as f:
@@ -401,8 +408,9 @@ def run(args, tag):
                   path('sched') if args.sched else None)
     results, logpath, _ = e2e.run_guest(
         args.nic, args.qemu_dir, ['ifconfig', 'dhcp', 'iperf'],
-        args.iperf_time, progress=watch, direct=args.direct, iperf_dir='tx')
-    return {'run': tag, 'log': logpath,
+        args.iperf_time, progress=watch, direct=args.direct,
+        iperf_dir=args.dir)
+    return {'run': tag, 'log': logpath, 'dir': args.dir,
             'iperf3': results.get('iperf3', ('fail', {}))[1],
             'switch': results.get('switch', ('-', {}))[1],
             'threads_cpu_share': [

@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -339,9 +340,8 @@ def analyse(report, out):
         report['vcpu_off_core'] = sched_report(sched_path)
     capture_dir = os.path.join(out, tag)
     if os.path.isdir(capture_dir):
-        with open(report['log']) as f:
-            server_port = int(re.search(r'xnet\.iperf=[\d.]+:(\d+)',
-                                        f.readline()).group(1))
+        # the guest's log is overwritten by the next run: not from there
+        server_port = int(report['iperf3']['server'].rsplit(':', 1)[1])
         report['capture'] = [
             analyse_port(os.path.join(capture_dir, p + '.pcap'), '10.0.2.15',
                          server_port, report.get('dir', 'tx') == 'tx')
@@ -373,9 +373,10 @@ def main():
     ap.add_argument('--out', default=os.path.join(e2e.ROOT, 'build', 'bench',
                                                   'anatomy'))
     args = ap.parse_args()
-    tag = '%s-%s%s%s' % (args.nic, 'direct' if args.direct else 'switch',
-                         '-rx' if args.dir == 'rx' else '',
-                         '-capture' if args.capture else '')
+    tag = '%s-%s%s%s%s' % (args.nic, 'direct' if args.direct else 'switch',
+                           '-rx' if args.dir == 'rx' else '',
+                           '-gro-off' if os.environ.get('XNET_GRO') == 'off'
+                           else '', '-capture' if args.capture else '')
     json_path = os.path.join(args.out, tag + '.json')
     if args.analyse_only:
         with open(json_path) as f:
@@ -410,7 +411,17 @@ def run(args, tag):
         args.nic, args.qemu_dir, ['ifconfig', 'dhcp', 'iperf'],
         args.iperf_time, progress=watch, direct=args.direct,
         iperf_dir=args.dir)
-    return {'run': tag, 'log': logpath, 'dir': args.dir,
+    # the guest's log, with its ifconfig counters after the run: how many
+    # frames the guest took and sent (e2e.py overwrites it next time)
+    kept_log = os.path.join(args.out, tag + '.log')
+    shutil.copyfile(logpath, kept_log)
+    with open(kept_log, errors='replace') as f:
+        text = f.read()
+    guest_if = {k: re.findall(r'%s packets:(\d+)' % k, text)[-1:]
+                for k in ('RX', 'TX')}
+    return {'run': tag, 'log': kept_log, 'dir': args.dir,
+            'guest_packets': {k: int(v[0]) for k, v in guest_if.items() if v},
+            'gro': os.environ.get('XNET_GRO', 'on'),
             'iperf3': results.get('iperf3', ('fail', {}))[1],
             'switch': results.get('switch', ('-', {}))[1],
             'threads_cpu_share': [

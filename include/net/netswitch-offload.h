@@ -103,6 +103,13 @@ size_t nsw_offload_segment(const NswOffload *off, const uint8_t *frame,
  * segment but the last exactly as long as the first.  PSH or a shorter
  * segment is merged and ends the super-frame.  IPv4 without options or
  * fragments, IPv6 without extension headers.
+ *
+ * Pure ACKs are thinned: a burst of ACKs of one flow (a receiver
+ * acknowledging each segment of a super-frame the guest sent) reaches the
+ * guest as the last of them, which acknowledges everything the others
+ * did, as Linux's sch_cake does with ack-filter.  Only an ACK flag, no
+ * options but timestamps (no SACK), the same sequence number, and an ACK
+ * number that moves forward: a duplicate ACK is never dropped.
  */
 typedef struct NswGro NswGro;
 
@@ -120,6 +127,9 @@ bool nsw_gro_offer(NswGro *gro, const uint8_t *frame, size_t len,
 
 /* Whether a frame is held */
 bool nsw_gro_pending(const NswGro *gro);
+
+/* How many pure ACKs were dropped for a later one, since nsw_gro_new() */
+uint64_t nsw_gro_acks_thinned(const NswGro *gro);
 
 /*
  * The frame held, its length in *@len, and in *@off its offload metadata

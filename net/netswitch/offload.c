@@ -26,8 +26,13 @@
 
 #define TCP_HDR_MIN         20
 #define TCP_OFF_SEQ         4
+#define TCP_OFF_ACK         8
 #define TCP_OFF_FLAGS       13
 #define TCP_OFF_CSUM        16
+#define TCP_ACK             0x10
+#define TCPOPT_NOP          1
+#define TCPOPT_TIMESTAMP    8
+#define TCPOLEN_TIMESTAMP   10
 #define TCP_FIN             0x01
 #define TCP_PSH             0x08
 #define TCP_CWR             0x80
@@ -333,6 +338,13 @@ struct NswGro {
     unsigned int segs;
     uint32_t next_seq;
     NswOffload off;
+    /*
+     * The buffer holds a pure ACK, not data: the one held (len != 0), or
+     * the last one sent, which the next ACK is compared with
+     */
+    bool ack;
+    bool ack_droppable;     /* the ACK held acknowledged more than the last */
+    uint64_t acks_thinned;  /* ACKs dropped for a later one */
 };
 
 /* Where a mergeable segment's parts are */
@@ -370,7 +382,33 @@ static uint32_t tcp_pseudo_sum(bool v6, uint8_t *ip, size_t tcp_len)
            IP_PROTO_TCP_NUM + tcp_len;
 }
 
-/* Whether @frame is a TCP segment GRO may merge; fills @s */
+/*
+ * Whether a pure ACK's options let a later ACK stand for it: none, or
+ * NOPs and a timestamp (whose newer value is the one to keep).  SACK
+ * blocks say which segments are missing: never thinned.
+ */
+static bool ack_options_ok(const uint8_t *opt, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        if (opt[i] == TCPOPT_NOP) {
+            i++;
+        } else if (opt[i] == TCPOPT_TIMESTAMP && i + 1 < len &&
+                   opt[i + 1] == TCPOLEN_TIMESTAMP &&
+                   i + TCPOLEN_TIMESTAMP <= len) {
+            i += TCPOLEN_TIMESTAMP;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Whether @frame is a TCP segment GRO may merge, or a pure ACK it may
+ * thin; fills @s
+ */
 static bool gro_parse(const uint8_t *frame, size_t len, GroSeg *s)
 {
     uint16_t type;
@@ -401,21 +439,35 @@ static bool gro_parse(const uint8_t *frame, size_t len, GroSeg *s)
     tcp = frame + s->l4;
     tcp_len = (tcp[12] >> 4) * 4;
     s->data = s->l4 + tcp_len;
-    /* Only ACK and PSH; some payload; a correct checksum */
-    return tcp_len >= TCP_HDR_MIN && s->data < s->end &&
-           (tcp[13] & ~(TCP_PSH | 0x10)) == 0 && (tcp[13] & 0x10) &&
-           net_checksum_finish(tcp_pseudo_sum(s->v6, (uint8_t *)frame + s->l3,
+    if (tcp_len < TCP_HDR_MIN || s->data > s->end) {
+        return false;
+    }
+    /*
+     * Data: only ACK and PSH.  No data: a pure ACK (the ACK flag alone)
+     * with at most timestamps, which a later one may stand for.
+     */
+    if (s->data < s->end ? (tcp[13] & ~(TCP_PSH | TCP_ACK)) ||
+                           !(tcp[13] & TCP_ACK)
+                         : tcp[13] != TCP_ACK ||
+                           !ack_options_ok(tcp + TCP_HDR_MIN,
+                                           tcp_len - TCP_HDR_MIN)) {
+        return false;
+    }
+    /* A correct checksum: the guest will not check a super-frame's */
+    return net_checksum_finish(tcp_pseudo_sum(s->v6, (uint8_t *)frame + s->l3,
                                               s->end - s->l4) +
                                net_checksum_add(s->end - s->l4,
                                                 (uint8_t *)tcp)) == 0;
 }
 
-/* Whether @s of @frame continues the super-frame held */
-static bool gro_continues(NswGro *gro, const uint8_t *frame, const GroSeg *s)
+/*
+ * Whether @frame (parsed in @s) belongs to the flow of the frame held:
+ * the same Ethernet header, addresses, TOS/TTL (traffic class, flow
+ * label, hop limit), ports and header lengths
+ */
+static bool gro_same_flow(NswGro *gro, const uint8_t *frame, const GroSeg *s)
 {
     const uint8_t *held = gro->buf, *ip = frame + s->l3, *hip = held + s->l3;
-    const uint8_t *tcp = frame + s->l4, *htcp = held + s->l4;
-    size_t payload = s->end - s->data;
 
     if (s->l3 != gro->off.l3_off || s->data != gro->off.hdr_len ||
         s->v6 != (gro->off.gso_type == NSW_GSO_TCPV6) ||
@@ -432,13 +484,72 @@ static bool gro_continues(NswGro *gro, const uint8_t *frame, const GroSeg *s)
                (lduw_be_p(ip + 6) ^ lduw_be_p(hip + 6))) {
         return false;
     }
-    /* ports, ACK number, header length, options; the right sequence */
-    return !memcmp(tcp, htcp, 4) && !memcmp(tcp + 8, htcp + 8, 5) &&
+    return !memcmp(frame + s->l4, held + s->l4, 4);
+}
+
+/* Whether @s of @frame continues the super-frame held */
+static bool gro_continues(NswGro *gro, const uint8_t *frame, const GroSeg *s)
+{
+    const uint8_t *tcp = frame + s->l4, *htcp = gro->buf + s->l4;
+    size_t payload = s->end - s->data;
+
+    if (gro->ack || !gro_same_flow(gro, frame, s)) {
+        return false;
+    }
+    /* ACK number, header length, options; the right sequence */
+    return !memcmp(tcp + 8, htcp + 8, 5) &&
            !memcmp(tcp + TCP_HDR_MIN, htcp + TCP_HDR_MIN,
                    s->data - s->l4 - TCP_HDR_MIN) &&
            ldl_be_p(tcp + TCP_OFF_SEQ) == gro->next_seq &&
            payload <= gro->off.gso_size &&
            gro->len + payload <= s->l3 + 65535 + (s->v6 ? IP6_HDR_LEN : 0);
+}
+
+/*
+ * Whether the pure ACK @frame (parsed in @s) acknowledges more than the
+ * one in the buffer (held, or the last one sent): the same flow and
+ * sequence number, a later ACK number
+ */
+static bool gro_ack_advances(NswGro *gro, const uint8_t *frame,
+                             const GroSeg *s)
+{
+    const uint8_t *tcp = frame + s->l4, *htcp = gro->buf + s->l4;
+
+    return gro->ack && gro_same_flow(gro, frame, s) &&
+           ldl_be_p(tcp + TCP_OFF_SEQ) == ldl_be_p(htcp + TCP_OFF_SEQ) &&
+           (int32_t)(ldl_be_p(tcp + TCP_OFF_ACK) -
+                     ldl_be_p(htcp + TCP_OFF_ACK)) > 0;
+}
+
+/*
+ * A pure ACK: held, or standing for the one held, which is dropped.  Only
+ * an ACK that itself acknowledged more than the one before it (held or
+ * last sent) may be dropped: a duplicate ACK tells the sender of a loss,
+ * so duplicates, and the ACK after them, all reach the guest.
+ */
+static bool gro_thin_ack(NswGro *gro, const uint8_t *frame, size_t len,
+                         const GroSeg *s)
+{
+    bool advances = gro_ack_advances(gro, frame, s);
+
+    if (gro->len) {
+        if (!advances || !gro->ack_droppable) {
+            return false;
+        }
+        gro->acks_thinned++;
+    }
+    memcpy(gro->buf, frame, len);
+    gro->first_len = len;
+    gro->len = s->end;
+    gro->segs = 1;
+    gro->ack = true;
+    gro->ack_droppable = advances;
+    gro->off = (NswOffload) {
+        .gso_type = s->v6 ? NSW_GSO_TCPV6 : NSW_GSO_TCPV4,
+        .l3_off = s->l3,
+        .hdr_len = s->data,
+    };
+    return true;
 }
 
 bool nsw_gro_offer(NswGro *gro, const uint8_t *frame, size_t len,
@@ -452,12 +563,16 @@ bool nsw_gro_offer(NswGro *gro, const uint8_t *frame, size_t len,
         return false;
     }
     payload = s.end - s.data;
+    if (!payload) {
+        return gro_thin_ack(gro, frame, len, &s);
+    }
     if (!gro->len) {
         /* All of it: a lone segment goes on exactly as it came */
         memcpy(gro->buf, frame, len);
         gro->first_len = len;
         gro->len = s.end;
         gro->segs = 1;
+        gro->ack = false;
         gro->off = (NswOffload) {
             .gso_type = s.v6 ? NSW_GSO_TCPV6 : NSW_GSO_TCPV4,
             .needs_csum = true,
@@ -479,6 +594,11 @@ bool nsw_gro_offer(NswGro *gro, const uint8_t *frame, size_t len,
     *flush_now = payload < gro->off.gso_size ||
                  (frame[s.l4 + TCP_OFF_FLAGS] & TCP_PSH);
     return true;
+}
+
+uint64_t nsw_gro_acks_thinned(const NswGro *gro)
+{
+    return gro->acks_thinned;
 }
 
 const uint8_t *nsw_gro_flush(NswGro *gro, size_t *len,

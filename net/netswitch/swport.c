@@ -103,7 +103,8 @@ static void swport_gro_flush(SwPort *s)
     size_t len;
     const uint8_t *data = nsw_gro_flush(s->gro, &len, &off);
 
-    trace_swport_gro_flush(s->nc.name, len, off ? off->gso_size : 0);
+    trace_swport_gro_flush(s->nc.name, len, off ? off->gso_size : 0,
+                           nsw_gro_acks_thinned(s->gro));
     swport_send_with_hdr(s, data, len, off);
 }
 

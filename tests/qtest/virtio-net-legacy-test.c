@@ -2820,6 +2820,126 @@ static void test_gro(void)
     g_free(f.frame);
 }
 
+/*
+ * A pure ACK in @f's flow as a receiver sends it: no payload, the ACK
+ * flag alone, @f's timestamps option with TSval @ack; returns its length.
+ */
+static size_t make_wire_ack(const TsoFrame *f, uint32_t ack, uint8_t *out)
+{
+    size_t len = f->hdr_len;
+    uint8_t *ip = out + 14, *tcp = out + f->l4;
+
+    g_assert(!f->v6);
+    memcpy(out, f->frame, len);
+    stw_be_p(ip + 2, len - 14);
+    stw_be_p(ip + 10, 0);
+    stw_be_p(ip + 10, ~csum_fold(csum_add(0, ip, 20)));
+    stl_be_p(tcp + 8, ack);
+    tcp[13] = TCP_ACK;
+    stl_be_p(tcp + 24, ack);
+    stw_be_p(tcp + 16, 0);
+    stw_be_p(tcp + 16, ~csum_fold(csum_add(csum_add(0, ip + 12, 8) + 6 +
+                                           len - f->l4, tcp, len - f->l4)));
+    return len;
+}
+
+/* ACK numbers of a burst; 0 is a marker frame (not TCP), which ends it */
+#define ACK_MARKER 0
+
+static size_t make_ack_or_marker(const TsoFrame *f, uint32_t ack,
+                                 uint8_t *out)
+{
+    return ack == ACK_MARKER ? make_frame(out, dev_mac, 0x88b5, 1, 60)
+                             : make_wire_ack(f, ack, out);
+}
+
+/* Send the frames of @acks in one write: one burst for QEMU */
+static void sock_send_acks(Test *t, const TsoFrame *f, const uint32_t *acks,
+                           int n)
+{
+    g_autofree uint8_t *buf = g_malloc(n * 2048);
+    size_t off = 0;
+
+    for (int k = 0; k < n; k++) {
+        size_t len = make_ack_or_marker(f, acks[k], buf + off + 4);
+
+        stl_be_p(buf + off, len);
+        off += 4 + len;
+    }
+    g_assert_cmpint(send(t->sock, buf, off, 0), ==, off);
+}
+
+/* The guest's next RX buffers hold exactly the frames of @acks, in order */
+static void expect_acks(Test *t, const TsoFrame *f, const uint64_t *rx,
+                        const uint32_t *head, int *next,
+                        const uint32_t *acks, int n)
+{
+    uint8_t want[2048], got[2048];
+
+    for (int k = 0; k < n; k++, (*next)++) {
+        size_t len = make_ack_or_marker(f, acks[k], want);
+
+        g_assert_cmpuint(wait_used(t, t->vq[RXQ], head[*next]), ==,
+                         HDR_MRG + len);
+        qtest_memread(t->qts, rx[*next] + HDR_MRG, got, len);
+        g_assert_cmphex(ldl_be_p(got + f->l4 + 8), ==, ldl_be_p(want + f->l4 + 8));
+        g_assert(!memcmp(got, want, len));
+    }
+}
+
+/*
+ * ACK thinning, with GRO: a burst of pure ACKs that each acknowledge more
+ * reaches the guest as the first (nothing before it to compare with) and
+ * the last; the next burst, as its last alone.  Duplicate ACKs, and the
+ * ACK after them, all reach it.  With gro=off, or without GUEST_TSO,
+ * every ACK does.
+ */
+static void test_gro_acks(void)
+{
+    static const uint32_t first[] = { 1000, 2000, 3000, 4000, 5000,
+                                      ACK_MARKER };
+    static const uint32_t first_got[] = { 1000, 5000, ACK_MARKER };
+    static const uint32_t next[] = { 6000, 7000, 8000, ACK_MARKER };
+    static const uint32_t next_got[] = { 8000, ACK_MARKER };
+    static const uint32_t dups[] = { 9000, 9000, 9000, 10000, 11000,
+                                     ACK_MARKER };
+    static const uint32_t dups_got[] = { 9000, 9000, 9000, 11000,
+                                         ACK_MARKER };
+    Test t;
+    TsoFrame f;
+    uint64_t rx[10];
+    uint32_t head[10];
+    int got = 0;
+
+    make_tso_frame(&f, false, false);
+    boot(&t, "", GRO_SWITCH);
+    driver_init(&t, FEATURES_ALL | F_GUEST_TSO);
+    for (int i = 0; i < ARRAY_SIZE(rx); i++) {
+        rx[i] = post_rx(&t, HDR_MRG + 2048, &head[i]);
+    }
+    sock_send_acks(&t, &f, first, ARRAY_SIZE(first));
+    expect_acks(&t, &f, rx, head, &got, first_got, ARRAY_SIZE(first_got));
+    sock_send_acks(&t, &f, next, ARRAY_SIZE(next));
+    expect_acks(&t, &f, rx, head, &got, next_got, ARRAY_SIZE(next_got));
+    sock_send_acks(&t, &f, dups, ARRAY_SIZE(dups));
+    expect_acks(&t, &f, rx, head, &got, dups_got, ARRAY_SIZE(dups_got));
+    g_assert_cmpint(got, ==, ARRAY_SIZE(rx));
+    stop(&t);
+
+    for (int off = 0; off < 2; off++) {
+        got = 0;
+        boot(&t, "", off ? GRO_SWITCH ",gro=off" : GRO_SWITCH);
+        driver_init(&t, FEATURES_ALL | (off ? F_GUEST_TSO : 0));
+        for (int i = 0; i < ARRAY_SIZE(first); i++) {
+            rx[i] = post_rx(&t, HDR_MRG + 2048, &head[i]);
+        }
+        sock_send_acks(&t, &f, first, ARRAY_SIZE(first));
+        expect_acks(&t, &f, rx, head, &got, first, ARRAY_SIZE(first));
+        stop(&t);
+    }
+    g_free(f.frame);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -2882,6 +3002,7 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-net-legacy/tso", test_tso);
     qtest_add_func("/virtio-net-legacy/tso-bad", test_tso_bad);
     qtest_add_func("/virtio-net-legacy/gro", test_gro);
+    qtest_add_func("/virtio-net-legacy/gro-acks", test_gro_acks);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-network",
                    test_reentrancy_rx_from_network);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-tx-bh",

@@ -344,6 +344,12 @@ typedef struct NswPortStats {
     uint64_t gso_whole;
     uint64_t gso_segmented;
     uint64_t gso_segments;
+    /*
+     * Of tx_packets, pure ACKs the owner's receive coalescing left out
+     * because a later ACK of the flow, which it sent, acknowledged all
+     * they did (nsw_port_count_acks_thinned())
+     */
+    uint64_t gro_acks_thinned;
 } NswPortStats;
 
 /* Callbacks of a port's owner; @opaque is the one given to nsw_port_add(). */
@@ -402,6 +408,11 @@ const char *nsw_port_name(const NswPort *port);
 unsigned int nsw_port_index(const NswPort *port);
 void *nsw_port_opaque(const NswPort *port);
 const NswPortStats *nsw_port_stats(const NswPort *port);
+/*
+ * For the owner: @n frames the switch sent out of @port were pure ACKs
+ * that a later ACK stood for (they stay counted in tx_packets).
+ */
+void nsw_port_count_acks_thinned(NswPort *port, uint64_t n);
 void nsw_port_reset_stats(NswPort *port);
 /* What the ports removed so far counted, added up. */
 const NswPortStats *nsw_switch_removed_stats(const NswSwitch *sw);

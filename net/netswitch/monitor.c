@@ -206,6 +206,10 @@ static void hmp_print_port(Monitor *mon, const NetswitchPortInfo *p,
                        " segmented into %" PRIu64 "\n", p->gso_whole,
                        p->gso_segmented, p->gso_segments);
     }
+    if (p->gro_acks_thinned) {
+        monitor_printf(mon, "      ACKs thinned: %" PRIu64 "\n",
+                       p->gro_acks_thinned);
+    }
     hmp_print_policies(mon, p);
     hmp_print_drops(mon, p->drops);
 }

@@ -275,6 +275,7 @@ static void stats_add(NswPortStats *sum, const NswPortStats *st)
     sum->gso_whole += st->gso_whole;
     sum->gso_segmented += st->gso_segmented;
     sum->gso_segments += st->gso_segments;
+    sum->gro_acks_thinned += st->gro_acks_thinned;
 }
 
 void nsw_port_remove(NswPort *port)
@@ -316,6 +317,11 @@ void *nsw_port_opaque(const NswPort *port)
 const NswPortStats *nsw_port_stats(const NswPort *port)
 {
     return &port->stats;
+}
+
+void nsw_port_count_acks_thinned(NswPort *port, uint64_t n)
+{
+    port->stats.gro_acks_thinned += n;
 }
 
 void nsw_port_reset_stats(NswPort *port)

@@ -60,6 +60,7 @@ struct SwPort {
      */
     bool gro_enabled;
     NswGro *gro;
+    uint64_t gro_acks_counted;  /* of nsw_gro_acks_thinned(), in the stats */
     QEMUBH *gro_bh;
 };
 
@@ -135,6 +136,17 @@ static bool swport_gro_on(SwPort *s)
     return true;
 }
 
+/* Count in the port's stats the ACKs GRO thinned since the last call */
+static void swport_gro_count_acks(SwPort *s)
+{
+    uint64_t thinned = nsw_gro_acks_thinned(s->gro);
+
+    if (thinned != s->gro_acks_counted) {
+        nsw_port_count_acks_thinned(s->port, thinned - s->gro_acks_counted);
+        s->gro_acks_counted = thinned;
+    }
+}
+
 /*
  * Merge @pkt into the super-frame being built, or start one; false when
  * it cannot be merged and must go out as it is (after what was held).
@@ -160,6 +172,7 @@ static bool swport_gro_take(SwPort *s, NswPacket *pkt)
             return false;
         }
     }
+    swport_gro_count_acks(s);
     if (flush_now) {
         swport_gro_flush(s);
     } else {
@@ -536,6 +549,7 @@ void swport_fill_counters(const NswPortStats *st, NetswitchCounters *c)
     c->gso_whole = st->gso_whole;
     c->gso_segmented = st->gso_segmented;
     c->gso_segments = st->gso_segments;
+    c->gro_acks_thinned = st->gro_acks_thinned;
 }
 
 void swport_fill_info(NswPort *port, NetswitchPortInfo *info)

@@ -176,11 +176,15 @@ static QTestState *start_qemu(const char *devopts, const char *netdev_fmt,
     return qts;
 }
 
-/* QEMU with the device, found by the test's driver but not set up yet */
-static void boot(Test *t, const char *devopts, const char *netdev_fmt)
+/*
+ * QEMU with the device, found by the test's driver but not set up yet;
+ * @extra goes on QEMU's command line
+ */
+static void boot_extra(Test *t, const char *devopts, const char *netdev_fmt,
+                       const char *extra)
 {
     memset(t, 0, sizeof(*t));
-    t->qts = start_qemu(devopts, netdev_fmt, "", &t->sock);
+    t->qts = start_qemu(devopts, netdev_fmt, extra, &t->sock);
     if (is_arm()) {
         qvirtio_mmio_init_device(&t->mmio, t->qts, find_mmio_transport(t->qts),
                                  ARM_PAGE_SIZE);
@@ -199,6 +203,11 @@ static void boot(Test *t, const char *devopts, const char *netdev_fmt)
         t->path = "/machine/peripheral/vnl0/virtio-backend";
     }
     g_assert_cmpint(t->dev->device_type, ==, VIRTIO_ID_NET);
+}
+
+static void boot(Test *t, const char *devopts, const char *netdev_fmt)
+{
+    boot_extra(t, devopts, netdev_fmt, "");
 }
 
 /* Negotiate @features (all offered), set up the three queues, DRIVER_OK */
@@ -1406,6 +1415,74 @@ static void test_link(void)
     wait_used(&t, t.vq[TXQ], head);
     g_assert_false(config_isr(&t));
     g_assert_cmpuint(dev_stat(&t, "tx-dropped"), ==, 1);
+    stop(&t);
+}
+
+/* vexpress-a9's GIC distributor (Cortex-A9 MPCore private region) */
+#define A9_GICD             0x1e001000ULL
+#define GICD_ICFGR          0xc00
+#define GICD_ISPENDR        0x200
+#define GICD_ICPENDR        0x280
+/* vexpress wires virtio-mmio transport i to SPI 40 + i: GIC interrupt 72 + i */
+#define VEXPRESS_VIRTIO_IRQ 72
+
+static bool gic_pending(QTestState *qts, int irq)
+{
+    return qtest_readl(qts, A9_GICD + GICD_ISPENDR + irq / 32 * 4) &
+           (1U << (irq % 32));
+}
+
+/*
+ * The race of an edge-triggered interrupt with InterruptStatus (patch
+ * 0017): the driver reads InterruptStatus (VRING), the device then sets
+ * CONFIG (an announcement after migration), and the driver acknowledges
+ * what it read.  CONFIG is still pending, so the controller must see a
+ * new edge: without one the line stays high and the guest is never
+ * interrupted again.  The GIC is set up as Linux sets it up from the
+ * board's device tree (edge-triggered); secure=off lets the test read it.
+ */
+static void test_mmio_ack_leaves_bits(void)
+{
+    Test t;
+    uint8_t frame[100];
+    uint32_t head;
+    int irq;
+
+    boot_extra(&t, "", NETDEV_SOCKET, "-machine secure=off");
+    driver_init(&t, FEATURES_ALL);
+    irq = VEXPRESS_VIRTIO_IRQ + (t.mmio.addr - VEXPRESS_VIRTIO) /
+                                VIRTIO_MMIO_STRIDE;
+    qtest_writel(t.qts, A9_GICD + GICD_ICFGR + irq / 16 * 4,
+                 qtest_readl(t.qts, A9_GICD + GICD_ICFGR + irq / 16 * 4) |
+                 (2U << (irq % 16 * 2)));
+
+    /* A frame: InterruptStatus VRING, and an edge */
+    qtest_writel(t.qts, t.mmio.addr + QVIRTIO_MMIO_INTERRUPT_ACK, 3);
+    qtest_writel(t.qts, A9_GICD + GICD_ICPENDR + irq / 32 * 4,
+                 1U << (irq % 32));
+    post_rx(&t, 256, &head);
+    make_frame(frame, dev_mac, 0x88b5, 0x61, sizeof(frame));
+    sock_send(&t, frame, sizeof(frame));
+    wait_used(&t, t.vq[RXQ], head);
+    g_assert_true(gic_pending(t.qts, irq));
+
+    /* The CPU takes the interrupt; its driver reads InterruptStatus */
+    qtest_writel(t.qts, A9_GICD + GICD_ICPENDR + irq / 32 * 4,
+                 1U << (irq % 32));
+    g_assert_cmpuint(qtest_readl(t.qts, t.mmio.addr +
+                                 QVIRTIO_MMIO_INTERRUPT_STATUS), ==, 1);
+    /* A configuration change meanwhile: the line is high already */
+    qtest_qmp_assert_success(t.qts, "{ 'execute': 'announce-self', "
+                             "'arguments': { 'initial': 50, 'max': 550, "
+                             "'rounds': 1, 'step': 50 } }");
+    g_assert_cmpuint(qtest_readl(t.qts, t.mmio.addr +
+                                 QVIRTIO_MMIO_INTERRUPT_STATUS), ==, 3);
+    g_assert_false(gic_pending(t.qts, irq));
+    /* The driver acknowledges what it read: CONFIG must interrupt again */
+    qtest_writel(t.qts, t.mmio.addr + QVIRTIO_MMIO_INTERRUPT_ACK, 1);
+    g_assert_cmpuint(qtest_readl(t.qts, t.mmio.addr +
+                                 QVIRTIO_MMIO_INTERRUPT_STATUS), ==, 2);
+    g_assert_true(gic_pending(t.qts, irq));
     stop(&t);
 }
 
@@ -2993,6 +3070,10 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-net-legacy/ctrl-bad", test_ctrl_bad);
     qtest_add_func("/virtio-net-legacy/link", test_link);
     qtest_add_func("/virtio-net-legacy/announce", test_announce);
+    if (is_arm()) {
+        qtest_add_func("/virtio-net-legacy/mmio-ack-leaves-bits",
+                       test_mmio_ack_leaves_bits);
+    }
     for (int i = 0; i < ARRAY_SIZE(broken); i++) {
         g_autofree char *name = g_strdup_printf(
             "/virtio-net-legacy/malformed/%s", broken[i].name);

@@ -1432,6 +1432,12 @@ static bool gic_pending(QTestState *qts, int irq)
            (1U << (irq % 32));
 }
 
+/* What the CPU's acknowledgement does to an edge-triggered interrupt */
+static void gic_clear_pending(QTestState *qts, int irq)
+{
+    qtest_writel(qts, A9_GICD + GICD_ICPENDR + irq / 32 * 4, 1U << (irq % 32));
+}
+
 /*
  * The race of an edge-triggered interrupt with InterruptStatus (patch
  * 0017): the driver reads InterruptStatus (VRING), the device then sets
@@ -1458,8 +1464,7 @@ static void test_mmio_ack_leaves_bits(void)
 
     /* A frame: InterruptStatus VRING, and an edge */
     qtest_writel(t.qts, t.mmio.addr + QVIRTIO_MMIO_INTERRUPT_ACK, 3);
-    qtest_writel(t.qts, A9_GICD + GICD_ICPENDR + irq / 32 * 4,
-                 1U << (irq % 32));
+    gic_clear_pending(t.qts, irq);
     post_rx(&t, 256, &head);
     make_frame(frame, dev_mac, 0x88b5, 0x61, sizeof(frame));
     sock_send(&t, frame, sizeof(frame));
@@ -1467,8 +1472,7 @@ static void test_mmio_ack_leaves_bits(void)
     g_assert_true(gic_pending(t.qts, irq));
 
     /* The CPU takes the interrupt; its driver reads InterruptStatus */
-    qtest_writel(t.qts, A9_GICD + GICD_ICPENDR + irq / 32 * 4,
-                 1U << (irq % 32));
+    gic_clear_pending(t.qts, irq);
     g_assert_cmpuint(qtest_readl(t.qts, t.mmio.addr +
                                  QVIRTIO_MMIO_INTERRUPT_STATUS), ==, 1);
     /* A configuration change meanwhile: the line is high already */

@@ -288,11 +288,7 @@ def stuck_report(g, server, base):
             out = subprocess.run(cmd, capture_output=True, text=True)
             f.write('$ %s\n%s%s' % (' '.join(cmd), out.stdout, out.stderr))
         for cmd in STUCK_HMP:
-            try:
-                out = g.command('human-monitor-command', **{'command-line': cmd})
-            except (migrate.Failure, OSError, ValueError) as e:
-                out = 'error: %s\n' % e
-            f.write('(qemu) %s\n%s' % (cmd, out))
+            f.write('(qemu) %s\n%s' % (cmd, migrate.hmp(g, cmd)))
         for q in virtio_queue_status(g):
             f.write('%s\n' % json.dumps(q, sort_keys=True))
             f.write(ring_dump(g, q))
@@ -326,12 +322,7 @@ def ring_dump(g, q):
                        ('used flags idx', q['vring-used']),
                        ('used avail_event', q['vring-used'] + 4 + 8 * num)):
         n = 2 if 'idx' in what else 1
-        try:
-            out += '  %s: %s' % (what, g.command(
-                'human-monitor-command',
-                **{'command-line': 'xp /%dhx 0x%x' % (n, addr)}))
-        except (migrate.Failure, OSError, ValueError) as e:
-            out += '  %s: %s\n' % (what, e)
+        out += '  %s: %s' % (what, migrate.hmp(g, 'xp /%dhx 0x%x' % (n, addr)))
     return out
 
 

@@ -257,15 +257,19 @@ def wait_running(b, timeout=30):
         time.sleep(0.2)
 
 
+def hmp(g, cmd):
+    """An HMP command's output over QMP, or the error, as text"""
+    try:
+        return g.command('human-monitor-command', **{'command-line': cmd})
+    except (Failure, OSError, ValueError) as e:
+        return 'error: %s\n' % e
+
+
 def debug_dump(g, path):
     """HMP views of a stuck guest's CPU and interrupt state, into @path."""
     with open(path, 'w') as f:
         for cmd in DEBUG_HMP:
-            try:
-                out = g.command('human-monitor-command', **{'command-line': cmd})
-            except (Failure, OSError, ValueError) as e:
-                out = 'error: %s\n' % e
-            f.write('(qemu) %s\n%s' % (cmd, out))
+            f.write('(qemu) %s\n%s' % (cmd, hmp(g, cmd)))
 
 
 DEBUG_HMP = ['info status', 'info registers', 'info pic', 'x/4i $pc',

@@ -213,6 +213,11 @@ MULTIHOST_TESTS = [
      'cmd': [sys.executable, os.path.join(ROOT, 'xnet', 'guest',
                                           'tap-uplink.py'), '--tap'],
      'timeout': 240},
+    {'name': 'tap/uplink-guest-virtio-legacy',
+     'cmd': [sys.executable, os.path.join(ROOT, 'xnet', 'guest',
+                                          'tap-uplink.py'), '--tap',
+             '--nic', 'virtio-legacy'],
+     'timeout': 240},
 ]
 
 

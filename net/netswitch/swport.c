@@ -32,7 +32,10 @@
  * takes as it is (qemu_set_offload(): partial checksums, TSO4/6, ECN) is
  * the port's offload capabilities: the switch segments super-frames for
  * every port that does not take them.  A backend behind a port
- * (netdev=) gets plain frames.
+ * (netdev=) that speaks the same headers, tap with vnet_hdr, is asked to
+ * use them (swport_backend_offloads()): the host's kernel then hands us
+ * its TCP super-frames whole and takes ours, as it does for upstream's
+ * virtio-net on a tap.  Every other backend gets plain frames.
  */
 
 #include "qemu/osdep.h"
@@ -460,6 +463,27 @@ static bool swport_configure_vlans(SwPort *s, const NetdevSwportOptions *opts,
     return true;
 }
 
+/*
+ * A backend that speaks virtio-net headers (tap, unless vnet_hdr=off) is
+ * set up as a device that asked for them would set us up: 10-byte
+ * headers both ways, and from the host's kernel whatever the switch can
+ * carry (partial checksums, TSO4/6, ECN; the kernel takes all of those
+ * from us).  Without it the kernel segments every super-frame it sends
+ * through the tap, and the main loop reads it a segment at a time.
+ */
+static void swport_backend_offloads(SwPort *s, NetClientState *backend)
+{
+    const int len = sizeof(struct virtio_net_hdr);
+
+    if (!qemu_has_vnet_hdr(backend) || !qemu_has_vnet_hdr_len(backend, len)) {
+        return;
+    }
+    qemu_set_vnet_hdr_len(backend, len);
+    qemu_set_offload(backend, 1, 1, 1, 1, 0, 0, 0);
+    swport_set_vnet_hdr_len(&s->nc, len);
+    swport_set_offload(&s->nc, 1, 1, 1, 1, 0, 0, 0);
+}
+
 int net_init_swport(const Netdev *netdev, const char *name,
                     NetClientState *peer, Error **errp)
 {
@@ -506,6 +530,9 @@ int net_init_swport(const Netdev *netdev, const char *name,
         if (!s->capture) {
             goto fail;
         }
+    }
+    if (backend) {
+        swport_backend_offloads(s, backend);
     }
     qemu_set_info_str(nc, "switch=%s", opts->q_switch);
     return 0;

@@ -206,9 +206,10 @@ def test_data():
 
 
 class Servers:
-    """An HTTP server and an iperf3 server on 127.0.0.1 (slirp's 10.0.2.2)."""
+    """An HTTP server and an iperf3 server on 127.0.0.1 (slirp's 10.0.2.2),
+    or on @host."""
 
-    def __init__(self):
+    def __init__(self, host='127.0.0.1'):
         data = test_data()
         self.md5 = hashlib.md5(data).hexdigest()
 
@@ -225,14 +226,14 @@ class Servers:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.httpd = http.server.ThreadingHTTPServer((host, 0), Handler)
         self.http_port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.iperf_port = free_port()
         self.iperf = None
         if shutil.which('iperf3'):
             self.iperf = subprocess.Popen(
-                ['iperf3', '-s', '-B', '127.0.0.1', '-p', str(self.iperf_port)],
+                ['iperf3', '-s', '-B', host, '-p', str(self.iperf_port)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def close(self):

@@ -13,6 +13,13 @@
 # address on tap0.  This is the path from a netswitch to Linux bridges
 # and Open vSwitch on one host.
 #
+# The guest then fetches a file (md5 checked) from an HTTP server on the
+# bridge's address.  The tap speaks virtio-net headers with the uplink
+# port, so the host's kernel hands over its TCP super-frames whole: the
+# switch must cut them into segments for the LAN9118 or SMC91C111
+# (gso-segmented on the guest's port) and pass them whole to a
+# virtio-net-legacy guest that negotiated GUEST_TSO (gso-whole).
+#
 # Network rule: the namespace is made here and has nothing but loopback
 # before the script adds br0 and tap0.
 
@@ -45,8 +52,9 @@ def enter_own_netns():
 
 
 class TapGuest(two_guests.Guest):
-    def __init__(self, nic, qemu_dir):
+    def __init__(self, nic, qemu_dir, servers):
         binary, machine, nic_args, xnic, console = e2e.BOARDS[nic]
+        self.qmp_path = os.path.join(e2e.LOGDIR, 'tap-uplink.qmp')
         nic_args = two_guests.with_mac(nic_args, GUEST_MAC)
         g = os.path.join(e2e.GUEST, e2e.ARCH[binary])
         self.cmd = ([os.path.join(qemu_dir, binary)] +
@@ -56,14 +64,18 @@ class TapGuest(two_guests.Guest):
                          'console=' + console, 'xnet.nic=' + xnic,
                          'xnet.ip=%s/24' % GUEST_IP, 'xnet.peer=' + BRIDGE_IP,
                          'xnet.ping=' + BRIDGE_IP,
-                         'xnet.steps=ifconfig,ping']),
+                         'xnet.http=%s:%d/data.bin' % (BRIDGE_IP,
+                                                       servers.http_port),
+                         'xnet.md5=' + servers.md5,
+                         'xnet.steps=ifconfig,ping,wget']),
                      '-object', 'netswitch,id=sw0,policy=bridge',
                      '-netdev', 'tap,id=t0,ifname=tap0,script=no,'
                      'downscript=no',
                      '-netdev', 'swport,id=up,switch=sw0,netdev=t0'] +
                     nic_args +
                     ['-display', 'none', '-monitor', 'none',
-                     '-serial', 'stdio', '-no-reboot'])
+                     '-serial', 'stdio', '-no-reboot',
+                     '-qmp', 'unix:%s,server=on,wait=off' % self.qmp_path])
         os.makedirs(e2e.LOGDIR, exist_ok=True)
         self.logpath = os.path.join(e2e.LOGDIR, 'tap-uplink.log')
         self.log = open(self.logpath, 'w')
@@ -73,6 +85,32 @@ class TapGuest(two_guests.Guest):
                                      stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         threading.Thread(target=self._read, daemon=True).start()
+
+
+def guest_port(qmp_path):
+    """The guest's port (nic0) in query-netswitch, or None."""
+    switches = e2e.qmp_command(qmp_path, 'query-netswitch') or []
+    for port in (p for sw in switches for p in sw['ports']):
+        if port['name'] == 'nic0':
+            return port
+    return None
+
+
+def super_frames_result(nic, port):
+    """The kernel's super-frames reached the guest's port: whole for a NIC
+    that takes them, cut by the switch for one that does not."""
+    if port is None:
+        return (False, 'the host kernel sends TCP super-frames through the '
+                'tap', 'no query-netswitch answer')
+    counts = 'gso-whole %d, gso-segmented %d into %d frames' % (
+        port['gso-whole'], port['gso-segmented'], port['gso-segments'])
+    if nic in ('virtio-legacy', 'virtio-legacy-pci'):   # GUEST_TSO4/6
+        return (port['gso-whole'] > 0, 'the host kernel\'s TCP super-frames '
+                'reach the guest whole through the tap', counts)
+    return (port['gso-segmented'] > 0 and
+            port['gso-segments'] > port['gso-segmented'],
+            'the switch cuts the host kernel\'s TCP super-frames from the '
+            'tap into segments for the guest\'s NIC', counts)
 
 
 def main():
@@ -92,13 +130,17 @@ def main():
     run(['ip', 'link', 'set', 'tap0', 'up'])
     run(['ip', 'link', 'set', 'br0', 'up'])
 
-    guest = TapGuest(args.nic, args.qemu_dir)
+    servers = e2e.Servers(BRIDGE_IP)
+    guest = TapGuest(args.nic, args.qemu_dir, servers)
     deadline = time.monotonic() + DEADLINE
     try:
         line = guest.wait_for(r'XNET: ping (ok|fail)', deadline)
         fdb = run(['bridge', 'fdb', 'show', 'br', 'br0']).stdout
+        wget = guest.wait_for(r'XNET: wget (ok|fail)', deadline)
+        port = guest_port(guest.qmp_path)
     finally:
         guest.stop()
+        servers.close()
     results = [
         (bool(line) and 'ping ok' in line,
          'the guest pings the Linux bridge %s through the tap uplink'
@@ -106,6 +148,10 @@ def main():
         (re.search(r'^%s dev tap0 master br0' % GUEST_MAC, fdb, re.M)
          is not None, 'the bridge learnt the guest on tap0',
          fdb.strip().replace('\n', '; ')),
+        (bool(wget) and 'wget ok' in wget,
+         'the guest fetches a file from the bridge, md5 checked',
+         wget or 'no wget result (log: %s)' % guest.logpath),
+        super_frames_result(args.nic, port),
     ]
     for i, (ok, name, detail) in enumerate(results, 1):
         if args.tap:

@@ -164,6 +164,13 @@ def one_run(nic, qemu_dir, switched, iperf_dir, iperf_time):
     return kv
 
 
+def drop_reasons(switch):
+    """The switch's drops by reason, those not zero ('0' if none)."""
+    reasons = ['%s %d' % (k, v) for k, v in sorted(switch.items())
+               if v and k != 'drops' and not k.startswith('gso-')]
+    return ', '.join(reasons) or '0'
+
+
 def number(v):
     try:
         return float(v)
@@ -209,9 +216,9 @@ def main():
                                   % (100 * sh['vcpu'], 100 * sh['main']),
                                   '' if not sw else
                                   ', switch: %d super-frames whole, %d '
-                                  'segmented into %d, %d drops'
+                                  'segmented into %d, drops: %s'
                                   % (sw['gso-whole'], sw['gso-segmented'],
-                                     sw['gso-segments'], sw['drops'])))
+                                     sw['gso-segments'], drop_reasons(sw))))
     finally:
         server.kill()
         server.wait()

@@ -63,6 +63,28 @@ def tcg_cache_kib(pid):
     return best[1]
 
 
+def rss_breakdown_kib(pid):
+    """QEMU's RSS by kind of mapping: the main heap ([heap], glibc's brk
+    arena), other anonymous memory (thread arenas, stacks, RAM blocks,
+    TCG's cache), file-backed (binaries, libraries), for finding what a
+    growth is made of."""
+    out = {'heap': 0, 'anon': 0, 'file': 0}
+    kind = None
+    try:
+        with open('/proc/%d/smaps' % pid) as f:
+            for line in f:
+                m = re.match(r'^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(\S*)', line)
+                if m:
+                    name = m.group(1)
+                    kind = ('heap' if name == '[heap]' else
+                            'file' if name.startswith('/') else 'anon')
+                elif line.startswith('Rss:') and kind:
+                    out[kind] += int(line.split()[1])
+    except OSError:
+        return None
+    return out
+
+
 def rss_kib(pid):
     try:
         with open('/proc/%d/status' % pid) as f:
@@ -98,6 +120,7 @@ class GuestRun:
         self.log = os.path.join(OUT, nic + '.log')
         # (seconds since start, RSS KiB, of which TCG's translation cache)
         self.samples = []
+        self.breakdown = []
         self.results = {}
         self.lines = []
 
@@ -132,6 +155,9 @@ class GuestRun:
                 rss, tcg = rss_kib(proc.pid), tcg_cache_kib(proc.pid)
                 if rss is not None and tcg is not None:
                     self.samples.append((now - start, rss, tcg))
+                    if len(self.samples) % 6 == 1:      # every minute
+                        self.breakdown.append(
+                            (now - start, tcg, rss_breakdown_kib(proc.pid)))
                 next_sample += self.interval
             while seen < len(self.lines):
                 m = re.match(r'.*XNET: (\S+) ?(ok|fail)?(.*)', self.lines[seen])
@@ -155,6 +181,9 @@ class GuestRun:
         """Keep the samples, so that runs of separate soaks share one plot."""
         with open(os.path.join(OUT, self.label + '.samples.json'), 'w') as f:
             json.dump({'nic': self.label, 'samples': self.samples}, f)
+        # (seconds, TCG's cache, RSS by kind) once a minute, to read by hand
+        with open(os.path.join(OUT, self.label + '.breakdown.json'), 'w') as f:
+            json.dump(self.breakdown, f)
 
     def growth_kib(self, warmup, with_tcg=False):
         """RSS at the end less RSS at the end of warm-up (medians of 3),

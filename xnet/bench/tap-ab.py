@@ -30,7 +30,6 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -38,90 +37,48 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import e2e  # noqa: E402
 import importlib  # noqa: E402
 two_guests = importlib.import_module('two-guests')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+tx_anatomy = importlib.import_module('tx-anatomy')
 
-BRIDGE_IP = '192.168.98.1'
-GUEST_IP = '192.168.98.10'
-GUEST_MAC = '52:54:00:98:00:0a'
+tap_uplink = importlib.import_module('tap-uplink')
+
+BRIDGE_IP = tap_uplink.BRIDGE_IP
+GUEST_MAC = tap_uplink.GUEST_MAC
 IPERF_PORT = 5201
-TAP = 'tap,id=t0,ifname=tap0,script=no,downscript=no'
 
 # Our NIC -> upstream's, on the same board and guest
 UPSTREAM_NIC = {'virtio-legacy-pci': 'virtio-pci', 'virtio-legacy': 'virtio'}
 
 
-def run(cmd):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True)
-
-
-def make_bridge():
-    run(['ip', 'link', 'add', 'br0', 'type', 'bridge'])
-    run(['ip', 'addr', 'add', BRIDGE_IP + '/24', 'dev', 'br0'])
-    run(['ip', 'tuntap', 'add', 'tap0', 'mode', 'tap'])
-    run(['ip', 'link', 'set', 'tap0', 'master', 'br0'])
-    run(['ip', 'link', 'set', 'tap0', 'up'])
-    run(['ip', 'link', 'set', 'br0', 'up'])
-
-
 def network_args(nic, switched):
     """The NIC's arguments: behind a netswitch with a tap uplink, or
     straight on the tap."""
-    nic_args = two_guests.with_mac(e2e.BOARDS[nic][2], GUEST_MAC)
     if switched:
-        return (['-object', 'netswitch,id=sw0,policy=bridge',
-                 '-netdev', TAP,
-                 '-netdev', 'swport,id=up,switch=sw0,netdev=t0'] + nic_args)
+        return tap_uplink.switched_network(nic)
+    nic_args = two_guests.with_mac(e2e.BOARDS[nic][2], GUEST_MAC)
     return [a.replace('swport,id=nic0,switch=sw0',
-                      TAP.replace('id=t0', 'id=nic0'))
+                      tap_uplink.TAP.replace('id=t0', 'id=nic0'))
             for a in nic_args]
 
 
-class TapGuest(two_guests.Guest):
-    def __init__(self, nic, qemu_dir, switched, iperf_dir, iperf_time):
-        binary, machine, nic_args, xnic, console = e2e.BOARDS[nic]
-        g = os.path.join(e2e.GUEST, e2e.ARCH[binary])
-        self.qmp_path = os.path.join(e2e.LOGDIR, 'tap-ab.qmp')
-        self.cmd = ([os.path.join(qemu_dir, binary)] +
-                    [a.format(g=e2e.GUEST) for a in machine] +
-                    ['-kernel', g + '/vmlinuz', '-initrd', g + '/initrd.gz',
-                     '-append', ' '.join([
-                         'console=' + console, 'xnet.nic=' + xnic,
-                         'xnet.ip=%s/24' % GUEST_IP, 'xnet.peer=' + BRIDGE_IP,
-                         'xnet.iperf=%s:%d' % (BRIDGE_IP, IPERF_PORT),
-                         'xnet.iperf_dir=' + iperf_dir,
-                         'xnet.iperf_time=%d' % iperf_time,
-                         'xnet.steps=ifconfig,iperf'])] +
-                    network_args(nic, switched) +
-                    ['-display', 'none', '-monitor', 'none',
-                     '-serial', 'stdio', '-no-reboot',
-                     '-name', 'debug-threads=on',
-                     '-qmp', 'unix:%s,server=on,wait=off' % self.qmp_path])
-        os.makedirs(e2e.LOGDIR, exist_ok=True)
-        self.logpath = os.path.join(
-            e2e.LOGDIR, 'tap-ab-%s-%s.log' % (nic, 'switch' if switched
-                                              else 'direct'))
-        self.log = open(self.logpath, 'w')
-        self.lines = []
-        self.seen = 0
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        threading.Thread(target=self._read, daemon=True).start()
+def start_guest(nic, qemu_dir, switched, iperf_dir, iperf_time):
+    """A guest that runs iperf3 against the bridge, with QEMU's threads
+    named (for their CPU shares)."""
+    return tap_uplink.TapGuest(
+        nic, qemu_dir,
+        ['xnet.iperf=%s:%d' % (BRIDGE_IP, IPERF_PORT),
+         'xnet.iperf_dir=' + iperf_dir, 'xnet.iperf_time=%d' % iperf_time,
+         'xnet.steps=ifconfig,iperf'],
+        network_args(nic, switched),
+        'tap-ab-%s-%s' % (nic, 'switch' if switched else 'direct'),
+        extra=['-name', 'debug-threads=on'])
 
 
 def thread_cpu(pid):
     """{thread name: CPU seconds} of QEMU's threads."""
     out = {}
-    task = '/proc/%d/task' % pid
-    for tid in os.listdir(task):
-        try:
-            with open('%s/%s/stat' % (task, tid)) as f:
-                text = f.read()
-        except OSError:
-            continue
-        name = text[text.index('(') + 1:text.rindex(')')]
-        fields = text.rsplit(')', 1)[1].split()
-        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) \
-            / os.sysconf('SC_CLK_TCK')
+    for name, seconds in tx_anatomy.thread_times(pid).values():
+        out[name] = out.get(name, 0.0) + seconds
     return out
 
 
@@ -146,7 +103,7 @@ def thread_shares(guest, iperf_time):
 def one_run(nic, qemu_dir, switched, iperf_dir, iperf_time):
     """The guest's iperf3 result (tx_mbps, rx_mbps ...) of one boot, and
     the vCPU's share of a core (None unless one direction is run)."""
-    guest = TapGuest(nic, qemu_dir, switched, iperf_dir, iperf_time)
+    guest = start_guest(nic, qemu_dir, switched, iperf_dir, iperf_time)
     try:
         shares = (thread_shares(guest, iperf_time) if iperf_dir != 'both'
                   else None)
@@ -192,7 +149,7 @@ def main():
     if os.environ.get('XNET_TAPAB_NETNS') != '1':
         e2e.build_image(e2e.ARCH[e2e.BOARDS[args.nic][0]])
     e2e.enter_private_netns('XNET_TAPAB_NETNS', 'tap-ab')
-    make_bridge()
+    tap_uplink.make_bridge()
     server = subprocess.Popen(['iperf3', '-s', '-B', BRIDGE_IP,
                                '-p', str(IPERF_PORT)],
                               stdout=subprocess.DEVNULL,

@@ -33,6 +33,25 @@ IPERF_SECONDS = 20
 MAX_GROWTH_KIB = 1024
 
 
+def smaps_rss_kib(pid):
+    """[(permissions, name, size in KiB, Rss in KiB)] of every mapping of
+    @pid, or None once it has gone."""
+    out = []
+    try:
+        with open('/proc/%d/smaps' % pid) as f:
+            for line in f:
+                m = re.match(r'^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(\S*)',
+                             line)
+                if m:
+                    size = (int(m.group(2), 16) - int(m.group(1), 16)) >> 10
+                    out.append([m.group(3), m.group(4), size, 0])
+                elif line.startswith('Rss:') and out:
+                    out[-1][3] = int(line.split()[1])
+    except OSError:
+        return None
+    return out
+
+
 def tcg_cache_kib(pid):
     """RSS of TCG's translation cache: the largest executable anonymous
     mapping (tcg's code_gen_buffer, 1 GiB of address space by default).
@@ -41,26 +60,11 @@ def tcg_cache_kib(pid):
     with transparent huge pages, up to its size, and then starts over:
     memory QEMU uses by design, not the growth this soak looks for.
     """
-    best = (0, 0)
-    size = rss = 0
-    anon_exec = False
-    try:
-        with open('/proc/%d/smaps' % pid) as f:
-            for line in f:
-                m = re.match(r'^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(\S*)', line)
-                if m:
-                    if anon_exec:
-                        best = max(best, (size, rss))
-                    size = int(m.group(2), 16) - int(m.group(1), 16)
-                    anon_exec = 'x' in m.group(3) and not m.group(4)
-                    rss = 0
-                elif line.startswith('Rss:'):
-                    rss = int(line.split()[1])
-    except OSError:
+    maps = smaps_rss_kib(pid)
+    if maps is None:
         return None
-    if anon_exec:
-        best = max(best, (size, rss))
-    return best[1]
+    return max([(size, rss) for perm, name, size, rss in maps
+                if 'x' in perm and not name] or [(0, 0)])[1]
 
 
 def rss_breakdown_kib(pid):
@@ -68,20 +72,13 @@ def rss_breakdown_kib(pid):
     arena), other anonymous memory (thread arenas, stacks, RAM blocks,
     TCG's cache), file-backed (binaries, libraries), for finding what a
     growth is made of."""
-    out = {'heap': 0, 'anon': 0, 'file': 0}
-    kind = None
-    try:
-        with open('/proc/%d/smaps' % pid) as f:
-            for line in f:
-                m = re.match(r'^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(\S*)', line)
-                if m:
-                    name = m.group(1)
-                    kind = ('heap' if name == '[heap]' else
-                            'file' if name.startswith('/') else 'anon')
-                elif line.startswith('Rss:') and kind:
-                    out[kind] += int(line.split()[1])
-    except OSError:
+    maps = smaps_rss_kib(pid)
+    if maps is None:
         return None
+    out = {'heap': 0, 'anon': 0, 'file': 0}
+    for perm, name, size, rss in maps:
+        out['heap' if name == '[heap]' else
+            'file' if name.startswith('/') else 'anon'] += rss
     return out
 
 

@@ -28,7 +28,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -39,6 +38,7 @@ two_guests = importlib.import_module('two-guests')
 BRIDGE_IP = '192.168.98.1'
 GUEST_IP = '192.168.98.10'
 GUEST_MAC = '52:54:00:98:00:0a'
+TAP = 'tap,id=t0,ifname=tap0,script=no,downscript=no'
 DEADLINE = 180
 
 
@@ -46,45 +46,52 @@ def run(cmd):
     return subprocess.run(cmd, check=True, capture_output=True, text=True)
 
 
+def make_bridge():
+    """br0 with BRIDGE_IP, and tap0 in it for QEMU to open."""
+    run(['ip', 'link', 'add', 'br0', 'type', 'bridge'])
+    run(['ip', 'addr', 'add', BRIDGE_IP + '/24', 'dev', 'br0'])
+    run(['ip', 'tuntap', 'add', 'tap0', 'mode', 'tap'])
+    run(['ip', 'link', 'set', 'tap0', 'master', 'br0'])
+    run(['ip', 'link', 'set', 'tap0', 'up'])
+    run(['ip', 'link', 'set', 'br0', 'up'])
+
+
 def enter_own_netns():
     """A network namespace of this script's own, loopback only."""
     e2e.enter_private_netns('XNET_TAP_NETNS', 'tap-uplink')
 
 
+def switched_network(nic):
+    """The guest's NIC (GUEST_MAC) on a netswitch whose uplink is tap0."""
+    return (['-object', 'netswitch,id=sw0,policy=bridge',
+             '-netdev', TAP,
+             '-netdev', 'swport,id=up,switch=sw0,netdev=t0'] +
+            two_guests.with_mac(e2e.BOARDS[nic][2], GUEST_MAC))
+
+
 class TapGuest(two_guests.Guest):
-    def __init__(self, nic, qemu_dir, servers):
+    """A guest at GUEST_IP on the bridge: @xnet_args are the words of its
+    kernel command line beyond its NIC and address (its steps), @network
+    its NIC and uplink arguments; its console goes to LOGDIR/@label.log
+    and its QMP socket is LOGDIR/@label.qmp."""
+
+    def __init__(self, nic, qemu_dir, xnet_args, network, label, extra=()):
         binary, machine, nic_args, xnic, console = e2e.BOARDS[nic]
-        self.qmp_path = os.path.join(e2e.LOGDIR, 'tap-uplink.qmp')
-        nic_args = two_guests.with_mac(nic_args, GUEST_MAC)
+        self.qmp_path = os.path.join(e2e.LOGDIR, label + '.qmp')
         g = os.path.join(e2e.GUEST, e2e.ARCH[binary])
         self.cmd = ([os.path.join(qemu_dir, binary)] +
                     [a.format(g=e2e.GUEST) for a in machine] +
                     ['-kernel', g + '/vmlinuz', '-initrd', g + '/initrd.gz',
                      '-append', ' '.join([
                          'console=' + console, 'xnet.nic=' + xnic,
-                         'xnet.ip=%s/24' % GUEST_IP, 'xnet.peer=' + BRIDGE_IP,
-                         'xnet.ping=' + BRIDGE_IP,
-                         'xnet.http=%s:%d/data.bin' % (BRIDGE_IP,
-                                                       servers.http_port),
-                         'xnet.md5=' + servers.md5,
-                         'xnet.steps=ifconfig,ping,wget']),
-                     '-object', 'netswitch,id=sw0,policy=bridge',
-                     '-netdev', 'tap,id=t0,ifname=tap0,script=no,'
-                     'downscript=no',
-                     '-netdev', 'swport,id=up,switch=sw0,netdev=t0'] +
-                    nic_args +
+                         'xnet.ip=%s/24' % GUEST_IP, 'xnet.peer=' + BRIDGE_IP]
+                         + xnet_args)] +
+                    network +
                     ['-display', 'none', '-monitor', 'none',
                      '-serial', 'stdio', '-no-reboot',
-                     '-qmp', 'unix:%s,server=on,wait=off' % self.qmp_path])
-        os.makedirs(e2e.LOGDIR, exist_ok=True)
-        self.logpath = os.path.join(e2e.LOGDIR, 'tap-uplink.log')
-        self.log = open(self.logpath, 'w')
-        self.lines = []
-        self.seen = 0
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        threading.Thread(target=self._read, daemon=True).start()
+                     '-qmp', 'unix:%s,server=on,wait=off' % self.qmp_path] +
+                    list(extra))
+        self.start(os.path.join(e2e.LOGDIR, label + '.log'))
 
 
 def guest_port(qmp_path):
@@ -123,15 +130,15 @@ def main():
                    os.environ.get('XNET_IN_NETNS')):
         e2e.build_image(e2e.ARCH[e2e.BOARDS[args.nic][0]])
     enter_own_netns()
-    run(['ip', 'link', 'add', 'br0', 'type', 'bridge'])
-    run(['ip', 'addr', 'add', BRIDGE_IP + '/24', 'dev', 'br0'])
-    run(['ip', 'tuntap', 'add', 'tap0', 'mode', 'tap'])
-    run(['ip', 'link', 'set', 'tap0', 'master', 'br0'])
-    run(['ip', 'link', 'set', 'tap0', 'up'])
-    run(['ip', 'link', 'set', 'br0', 'up'])
+    make_bridge()
 
     servers = e2e.Servers(BRIDGE_IP)
-    guest = TapGuest(args.nic, args.qemu_dir, servers)
+    guest = TapGuest(args.nic, args.qemu_dir,
+                     ['xnet.ping=' + BRIDGE_IP,
+                      'xnet.http=%s:%d/data.bin' % (BRIDGE_IP, servers.http_port),
+                      'xnet.md5=' + servers.md5,
+                      'xnet.steps=ifconfig,ping,wget'],
+                     switched_network(args.nic), 'tap-uplink')
     deadline = time.monotonic() + DEADLINE
     try:
         line = guest.wait_for(r'XNET: ping (ok|fail)', deadline)

@@ -55,8 +55,13 @@ class Guest:
                     nic_args +
                     ['-display', 'none', '-monitor', 'none', '-serial', 'stdio',
                      '-no-reboot'])
+        self.start(os.path.join(e2e.LOGDIR, 'two-guests-%s.log' % name))
+
+    def start(self, logpath):
+        """Run self.cmd, its console logged to @logpath and read for
+        wait_for()."""
         os.makedirs(e2e.LOGDIR, exist_ok=True)
-        self.logpath = os.path.join(e2e.LOGDIR, 'two-guests-%s.log' % name)
+        self.logpath = logpath
         self.log = open(self.logpath, 'w')
         self.lines = []
         self.seen = 0           # lines wait_for() has looked at

@@ -37,7 +37,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -135,15 +134,8 @@ class HostGuest(two_guests.Guest):
                     ['-display', 'none', '-monitor', 'none',
                      '-serial', 'stdio', '-no-reboot',
                      '-qmp', 'unix:' + self.qmp_path])
-        self.logpath = os.path.join(e2e.LOGDIR, 'vxlan-multihost-%s.log'
-                                    % name)
-        self.log = open(self.logpath, 'w')
-        self.lines = []
-        self.seen = 0
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        threading.Thread(target=self._read, daemon=True).start()
+        self.start(os.path.join(e2e.LOGDIR, 'vxlan-multihost-%s.log'
+                                % name))
         self.listener.settimeout(30)
         self.qmp, _ = self.listener.accept()
         self.qmp_file = self.qmp.makefile('rw')

@@ -52,6 +52,11 @@ import migrate  # noqa: E402
 BRIDGE, HOST_IP, GUEST_IP = 'br0', '192.168.77.1', '192.168.77.10'
 GUEST_MAC = '52:54:00:77:00:0a'
 DATA_MIB = 48           # about 6 s at the LAN9118's ~8 MiB/s: room to migrate
+# The server sends no faster than this, so that the transfer lasts long
+# enough to migrate in its middle whatever the NIC: a virtio-net-legacy
+# guest on q35 takes the tap's super-frames whole at about 4 Gbit/s and
+# would have all 48 MiB before a migration could start.
+SERVER_MIB_S = 8
 TRANSFER_DEADLINE = 120
 # How long QEMU announces a migrated guest (RARPs from its MAC) with the
 # default parameters: rounds 50, 150, 250 and 350 ms apart, 0.8 s, and a
@@ -134,9 +139,14 @@ class DataServer:
                 self.send_header('Content-Length', str(len(data)))
                 self.end_headers()
                 view = memoryview(data)
+                start = time.monotonic()
                 for off in range(0, len(data), 64 << 10):
                     self.wfile.write(view[off:off + (64 << 10)])
                     server.sent = off + len(view[off:off + (64 << 10)])
+                    ahead = (start + server.sent / (SERVER_MIB_S << 20) -
+                             time.monotonic())
+                    if ahead > 0:
+                        time.sleep(ahead)
 
             def log_message(self, *args):
                 pass

@@ -28,7 +28,6 @@
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -44,7 +43,6 @@ tap_uplink = importlib.import_module('tap-uplink')
 
 BRIDGE_IP = tap_uplink.BRIDGE_IP
 GUEST_MAC = tap_uplink.GUEST_MAC
-IPERF_PORT = 5201
 
 # Our NIC -> upstream's, on the same board and guest
 UPSTREAM_NIC = {'virtio-legacy-pci': 'virtio-pci', 'virtio-legacy': 'virtio'}
@@ -61,12 +59,12 @@ def network_args(nic, switched):
             for a in nic_args]
 
 
-def start_guest(nic, qemu_dir, switched, iperf_dir, iperf_time):
+def start_guest(nic, qemu_dir, switched, iperf_port, iperf_dir, iperf_time):
     """A guest that runs iperf3 against the bridge, with QEMU's threads
     named (for their CPU shares)."""
     return tap_uplink.TapGuest(
         nic, qemu_dir,
-        ['xnet.iperf=%s:%d' % (BRIDGE_IP, IPERF_PORT),
+        ['xnet.iperf=%s:%d' % (BRIDGE_IP, iperf_port),
          'xnet.iperf_dir=' + iperf_dir, 'xnet.iperf_time=%d' % iperf_time,
          'xnet.steps=ifconfig,iperf'],
         network_args(nic, switched),
@@ -100,10 +98,12 @@ def thread_shares(guest, iperf_time):
     return {'vcpu': share(vcpu[0]) if vcpu else None, 'main': share(main)}
 
 
-def one_run(nic, qemu_dir, switched, iperf_dir, iperf_time):
-    """The guest's iperf3 result (tx_mbps, rx_mbps ...) of one boot, and
-    the vCPU's share of a core (None unless one direction is run)."""
-    guest = start_guest(nic, qemu_dir, switched, iperf_dir, iperf_time)
+def one_run(nic, qemu_dir, switched, iperf_port, iperf_dir, iperf_time):
+    """The guest's iperf3 result (tx_mbps, rx_mbps ...) of one boot, with
+    'shares' (the vCPU's and main loop's shares of a core; None unless
+    one direction is run) and 'switch' (its counters; None if direct)."""
+    guest = start_guest(nic, qemu_dir, switched, iperf_port, iperf_dir,
+                        iperf_time)
     try:
         shares = (thread_shares(guest, iperf_time) if iperf_dir != 'both'
                   else None)
@@ -150,10 +150,7 @@ def main():
         e2e.build_image(e2e.ARCH[e2e.BOARDS[args.nic][0]])
     e2e.enter_private_netns('XNET_TAPAB_NETNS', 'tap-ab')
     tap_uplink.make_bridge()
-    server = subprocess.Popen(['iperf3', '-s', '-B', BRIDGE_IP,
-                               '-p', str(IPERF_PORT)],
-                              stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    servers = e2e.Servers(BRIDGE_IP)
     runs = {'ours': [], 'upstream': []}
     try:
         for i in range(args.pairs):
@@ -162,7 +159,8 @@ def main():
                              else UPSTREAM_NIC[args.nic],
                              args.qemu_dir if who == 'ours'
                              else args.upstream_dir,
-                             who == 'ours', args.iperf_dir, args.iperf_time)
+                             who == 'ours', servers.iperf_port,
+                             args.iperf_dir, args.iperf_time)
                 runs[who].append(kv)
                 sh, sw = kv['shares'], kv['switch']
                 e2e.log('pair %d %-8s guest->host %s host->guest %s Mbit/s'
@@ -177,8 +175,7 @@ def main():
                                   % (sw['gso-whole'], sw['gso-segmented'],
                                      sw['gso-segments'], drop_reasons(sw))))
     finally:
-        server.kill()
-        server.wait()
+        servers.close()
     print('%-22s %10s %10s %8s' % ('tap, %s' % args.nic, 'ours',
                                    'upstream', 'ratio'))
     for key, name in (('tx_mbps', 'guest->host (Mbit/s)'),

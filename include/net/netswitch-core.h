@@ -320,6 +320,7 @@ typedef enum NswDropReason {
     NSW_DROP_SPOOFED,           /* ingress: source not in the allowed list */
     NSW_DROP_BAD_OFFLOAD,       /* ingress: offload header does not fit */
     NSW_DROP_VM_MIGRATED,       /* held when the VM left: drop_held() */
+    NSW_DROP_VM_STOPPED,        /* the owner's layer dropped it at VM stop */
     NSW_DROP__MAX,
 } NswDropReason;
 
@@ -369,6 +370,14 @@ typedef struct NswPortOps {
      * with nsw_packet_ref() and keep what that returns.
      */
     ssize_t (*transmit)(NswPort *port, NswPacket *pkt, void *opaque);
+    /*
+     * nsw_switch_drop_held() asks: drop what the owner still holds of
+     * frames transmit() took (a super-frame being merged, frames its own
+     * layer queued for its peer), counting each with nsw_port_drop_sent()
+     * under @reason; return how many.  NULL: it holds none.
+     */
+    unsigned int (*drop_held)(NswPort *port, NswDropReason reason,
+                              void *opaque);
 } NswPortOps;
 
 /*
@@ -544,13 +553,22 @@ void nsw_switch_input_offload(NswSwitch *sw, NswPort *in, const uint8_t *buf,
  */
 void nsw_port_drop_bad_offload(NswPort *in, size_t len);
 
+/*
+ * @frames frames of @bytes in all, counted in @port's tx_packets and
+ * tx_bytes when transmit() took them, never reached the owner's peer
+ * after all: count them in tx_dropped under @reason instead.
+ */
+void nsw_port_drop_sent(NswPort *port, unsigned int frames, uint64_t bytes,
+                        NswDropReason reason);
+
 /* The owner of @port can transmit again: send what its queue holds. */
 void nsw_port_writable(NswPort *port, int64_t now_ns);
 
 /*
  * Drop every frame the switch holds, counted under @reason: those waiting
- * in its ports' queues (tx-dropped there) and those in its backlog
- * (received and rx-dropped on the port they came in on).  For the glue,
+ * in its ports' queues (tx-dropped there), those in its backlog (received
+ * and rx-dropped on the port they came in on) and those the ports' owners
+ * hold after transmit() took them (their drop_held op).  For the glue,
  * when whatever the ports' owners would take the frames to is gone (the
  * VM now runs in the destination of a migration).  Not while busy.
  * Returns how many frames that dropped.

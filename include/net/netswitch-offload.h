@@ -132,6 +132,16 @@ bool nsw_gro_pending(const NswGro *gro);
 uint64_t nsw_gro_acks_thinned(const NswGro *gro);
 
 /*
+ * How many of the frames offered the one held stands for (0: none held;
+ * a pure ACK stands for itself only), and in *@bytes their lengths as
+ * offered, summed: what the switch counted when it sent them here.
+ */
+unsigned int nsw_gro_held(const NswGro *gro, uint64_t *bytes);
+
+/* Forget the frame held, unsent (its owner counts it as dropped) */
+void nsw_gro_drop(NswGro *gro);
+
+/*
  * The frame held, its length in *@len, and in *@off its offload metadata
  * (NULL: one segment only, the frame as it came).  Valid until the next
  * call; the GRO is empty afterwards.

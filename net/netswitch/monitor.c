@@ -146,11 +146,12 @@ static void hmp_print_drops(Monitor *mon, const NetswitchDrops *d)
                    " tx-error %" PRIu64 "\n"
                    "             policed %" PRIu64 " storm %" PRIu64
                    " mac-limit %" PRIu64 " spoofed %" PRIu64
-                   " bad-offload %" PRIu64 " vm-migrated %" PRIu64 "\n",
+                   " bad-offload %" PRIu64 " vm-migrated %" PRIu64
+                   " vm-stopped %" PRIu64 "\n",
                    d->queue_full, d->vlan_filtered, d->runt, d->oversize,
                    d->invalid_source, d->link_down, d->hairpin, d->tx_error,
                    d->policed, d->storm, d->mac_limit, d->spoofed,
-                   d->bad_offload, d->vm_migrated);
+                   d->bad_offload, d->vm_migrated, d->vm_stopped);
 }
 
 /* The port policies that are on, one line, or nothing */

@@ -336,6 +336,7 @@ struct NswGro {
     size_t len;             /* 0: nothing held; else up to the payload's end */
     size_t first_len;       /* the first segment's, Ethernet padding too */
     unsigned int segs;
+    uint64_t held_bytes;    /* the frames' lengths as offered, summed */
     uint32_t next_seq;
     NswOffload off;
     /*
@@ -542,6 +543,7 @@ static bool gro_thin_ack(NswGro *gro, const uint8_t *frame, size_t len,
     gro->first_len = len;
     gro->len = s->end;
     gro->segs = 1;
+    gro->held_bytes = len;
     gro->ack = true;
     gro->ack_droppable = advances;
     gro->off = (NswOffload) {
@@ -572,6 +574,7 @@ bool nsw_gro_offer(NswGro *gro, const uint8_t *frame, size_t len,
         gro->first_len = len;
         gro->len = s.end;
         gro->segs = 1;
+        gro->held_bytes = len;
         gro->ack = false;
         gro->off = (NswOffload) {
             .gso_type = s.v6 ? NSW_GSO_TCPV6 : NSW_GSO_TCPV4,
@@ -586,6 +589,7 @@ bool nsw_gro_offer(NswGro *gro, const uint8_t *frame, size_t len,
         memcpy(gro->buf + gro->len, frame + s.data, payload);
         gro->len += payload;
         gro->segs++;
+        gro->held_bytes += len;
         gro->buf[s.l4 + TCP_OFF_FLAGS] |= frame[s.l4 + TCP_OFF_FLAGS];
     } else {
         return false;
@@ -599,6 +603,21 @@ bool nsw_gro_offer(NswGro *gro, const uint8_t *frame, size_t len,
 uint64_t nsw_gro_acks_thinned(const NswGro *gro)
 {
     return gro->acks_thinned;
+}
+
+unsigned int nsw_gro_held(const NswGro *gro, uint64_t *bytes)
+{
+    if (!gro->len) {
+        *bytes = 0;
+        return 0;
+    }
+    *bytes = gro->held_bytes;
+    return gro->segs;
+}
+
+void nsw_gro_drop(NswGro *gro)
+{
+    gro->len = 0;
 }
 
 const uint8_t *nsw_gro_flush(NswGro *gro, size_t *len,

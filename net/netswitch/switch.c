@@ -81,6 +81,7 @@ static const char *const drop_reason_names[NSW_DROP__MAX] = {
     [NSW_DROP_SPOOFED] = "spoofed",
     [NSW_DROP_BAD_OFFLOAD] = "bad-offload",
     [NSW_DROP_VM_MIGRATED] = "vm-migrated",
+    [NSW_DROP_VM_STOPPED] = "vm-stopped",
 };
 
 const char *nsw_drop_reason_name(NswDropReason reason)
@@ -512,6 +513,18 @@ void nsw_port_drop_tx(NswPort *out, NswDropReason reason)
     out->stats.drops[reason]++;
 }
 
+void nsw_port_drop_sent(NswPort *port, unsigned int frames, uint64_t bytes,
+                        NswDropReason reason)
+{
+    /* Never below 0, whatever an owner says: the counters stay sane */
+    frames = MIN(frames, port->stats.tx_packets);
+    bytes = MIN(bytes, port->stats.tx_bytes);
+    port->stats.tx_packets -= frames;
+    port->stats.tx_bytes -= bytes;
+    port->stats.tx_dropped += frames;
+    port->stats.drops[reason] += frames;
+}
+
 void nsw_port_drop_bad_offload(NswPort *in, size_t len)
 {
     in->stats.rx_packets++;
@@ -918,6 +931,9 @@ unsigned int nsw_switch_drop_held(NswSwitch *sw, NswDropReason reason)
     while ((port = nsw_switch_next_port(sw, port))) {
         dropped += port->queue.length;
         queue_drop_all(port, reason);
+        if (port->ops->drop_held) {
+            dropped += port->ops->drop_held(port, reason, port->opaque);
+        }
     }
     return dropped;
 }

@@ -12,7 +12,7 @@
  * netdev=p0) or a backend (named with netdev=BACKEND).  Frames the peer
  * sends arrive in swport_receive() and go into the switch, which always
  * takes them; frames the switch sends out of the port go to the peer with
- * qemu_send_packet().
+ * qemu_sendv_packet_async().
  *
  * Flow control is the switch's: a frame for a port whose peer cannot
  * receive waits in that port's egress queue (or is dropped and counted
@@ -20,7 +20,13 @@
  * tells us that a peer can receive again through NetClientInfo's
  * peer_ready, which the peer's qemu_flush_queued_packets() calls; we then
  * send the port's queue right there, so a guest that makes room for one
- * frame gets the next one without a main-loop wake-up.
+ * frame gets the next one without a main-loop wake-up.  A peer may still
+ * refuse a frame it said it could take (a device whose free buffers are
+ * too small for it): QEMU's net layer then queues it for the peer, and
+ * the port sends nothing more until QEMU has delivered it, so the frames
+ * behind it wait, in order and counted, in the switch.  Should QEMU purge
+ * it instead, or the VM leave by migration (drop_held), it is counted
+ * as dropped: the switch had counted it as sent.
  *
  * Offloads: like tap with vnet_hdr, a port takes and gives virtio-net
  * headers once its device asks (qemu_set_vnet_hdr_len(), as
@@ -44,6 +50,7 @@
 #include "qapi/qapi-events-netswitch.h"
 #include "qemu/main-loop.h"
 #include "qemu/error-report.h"
+#include "system/runstate.h"
 #include "net/net.h"
 #include "net/queue.h"
 #include "pcap.h"
@@ -65,7 +72,20 @@ struct SwPort {
     NswGro *gro;
     uint64_t gro_acks_counted;  /* of nsw_gro_acks_thinned(), in the stats */
     QEMUBH *gro_bh;
+    /*
+     * What QEMU's net layer queued for the peer (a send that returned 0),
+     * oldest first, as SwPortSent: until swport_sent() hears of them.
+     */
+    GQueue net_queued;
+    /* The reason our own purge of those counts them under; else __MAX */
+    NswDropReason purge_reason;
 };
+
+/* A packet QEMU queued for the peer: the switch's frames it stands for */
+typedef struct SwPortSent {
+    unsigned int frames;
+    uint64_t bytes;
+} SwPortSent;
 
 static SwPort *swport_from_nc(NetClientState *nc)
 {
@@ -81,12 +101,50 @@ static bool swport_can_transmit(NswPort *port, void *opaque)
      * port with nothing connected says yes, and swport_transmit() drops
      * the frame (tx-error): nothing would ever drain a queue for it.
      */
-    return !s->nc.peer || qemu_can_send_packet(&s->nc);
+    return !s->nc.peer ||
+           (g_queue_is_empty(&s->net_queued) && qemu_can_send_packet(&s->nc));
+}
+
+/* QEMU delivered (@ret > 0) or purged a packet it had queued for the peer */
+static void swport_sent(NetClientState *nc, ssize_t ret)
+{
+    SwPort *s = swport_from_nc(nc);
+    g_autofree SwPortSent *sent = g_queue_pop_head(&s->net_queued);
+    NswDropReason reason = s->purge_reason;
+
+    if (!sent || ret != 0 || !s->port) {
+        return;
+    }
+    if (reason == NSW_DROP__MAX) {
+        /* QEMU drops what it queued for devices when the VM stops */
+        reason = runstate_is_running() ? NSW_DROP_TX_ERROR
+                                       : NSW_DROP_VM_STOPPED;
+    }
+    nsw_port_drop_sent(s->port, sent->frames, sent->bytes, reason);
+}
+
+/*
+ * Send @iov to the peer: @frames of the switch's frames, @bytes long as
+ * the switch counted them.  Should QEMU queue it, note what it stands for.
+ */
+static void swport_sendv(SwPort *s, const struct iovec *iov, int iovcnt,
+                         unsigned int frames, uint64_t bytes)
+{
+    SwPortSent *sent;
+
+    if (qemu_sendv_packet_async(&s->nc, iov, iovcnt, swport_sent) != 0) {
+        return;
+    }
+    sent = g_new(SwPortSent, 1);
+    sent->frames = frames;
+    sent->bytes = bytes;
+    g_queue_push_tail(&s->net_queued, sent);
 }
 
 /* To a device that takes virtio-net headers: what is left to do, or 0s */
 static void swport_send_with_hdr(SwPort *s, const uint8_t *data, size_t len,
-                                 const NswOffload *off)
+                                 const NswOffload *off, unsigned int frames,
+                                 uint64_t bytes)
 {
     struct virtio_net_hdr_mrg_rxbuf hdr = { 0 };
     struct iovec iov[2] = {
@@ -97,7 +155,7 @@ static void swport_send_with_hdr(SwPort *s, const uint8_t *data, size_t len,
     if (off) {
         nsw_offload_to_vnet_hdr(off, &hdr.hdr);
     }
-    qemu_sendv_packet(&s->nc, iov, 2);
+    swport_sendv(s, iov, 2, frames, bytes);
 }
 
 /* Send the super-frame being merged (or its one segment, as it came) */
@@ -105,21 +163,49 @@ static void swport_gro_flush(SwPort *s)
 {
     const NswOffload *off;
     size_t len;
+    uint64_t bytes;
+    unsigned int frames = nsw_gro_held(s->gro, &bytes);
     const uint8_t *data = nsw_gro_flush(s->gro, &len, &off);
 
     trace_swport_gro_flush(s->nc.name, len, off ? off->gso_size : 0,
                            nsw_gro_acks_thinned(s->gro));
-    swport_send_with_hdr(s, data, len, off);
+    swport_send_with_hdr(s, data, len, off, frames, bytes);
+}
+
+/*
+ * Send the super-frame being merged if the peer can take it now: not
+ * while the VM is stopped, nor behind a packet QEMU still queues for it.
+ * Otherwise it waits for swport_peer_ready().
+ */
+static void swport_gro_flush_if_ready(SwPort *s)
+{
+    if (s->gro && nsw_gro_pending(s->gro) && s->nc.peer && s->peer_hdr_len &&
+        g_queue_is_empty(&s->net_queued) && qemu_can_send_packet(&s->nc)) {
+        swport_gro_flush(s);
+    }
 }
 
 /* The end of a burst: what was merged goes out now */
 static void swport_gro_bh(void *opaque)
 {
-    SwPort *s = opaque;
+    swport_gro_flush_if_ready(opaque);
+}
 
-    if (nsw_gro_pending(s->gro) && s->nc.peer && s->peer_hdr_len) {
-        swport_gro_flush(s);
+/* Count as dropped under @reason the frames of the super-frame held */
+static unsigned int swport_gro_drop(SwPort *s, NswDropReason reason)
+{
+    uint64_t bytes;
+    unsigned int frames;
+
+    if (!s->gro) {
+        return 0;
     }
+    frames = nsw_gro_held(s->gro, &bytes);
+    if (frames) {
+        nsw_gro_drop(s->gro);
+        nsw_port_drop_sent(s->port, frames, bytes, reason);
+    }
+    return frames;
 }
 
 /* Whether the device takes every super-frame GRO may make */
@@ -202,10 +288,16 @@ static ssize_t swport_transmit(NswPort *port, NswPacket *pkt, void *opaque)
     if (swport_gro_on(s) && swport_gro_take(s, pkt)) {
         return len;
     }
+    if (!g_queue_is_empty(&s->net_queued)) {
+        /* QEMU queued the super-frame GRO let go of: wait behind it */
+        return 0;
+    }
     if (s->peer_hdr_len) {
-        swport_send_with_hdr(s, data, len, nsw_packet_offload(pkt));
+        swport_send_with_hdr(s, data, len, nsw_packet_offload(pkt), 1, len);
     } else {
-        qemu_send_packet(&s->nc, data, len);
+        struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+
+        swport_sendv(s, &iov, 1, 1, len);
     }
     return len;
 }
@@ -239,10 +331,31 @@ static void swport_loop_detected(NswPort *port, const uint8_t *mac,
     }
 }
 
+/*
+ * The VM left by migration: the super-frame held and what QEMU queued for
+ * the peer will never be delivered from this process.
+ */
+static unsigned int swport_drop_held(NswPort *port, NswDropReason reason,
+                                     void *opaque)
+{
+    SwPort *s = opaque;
+    unsigned int dropped = swport_gro_drop(s, reason);
+    GList *l;
+
+    for (l = s->net_queued.head; l; l = l->next) {
+        dropped += ((SwPortSent *)l->data)->frames;
+    }
+    s->purge_reason = reason;
+    qemu_purge_queued_packets(&s->nc);      /* swport_sent() counts them */
+    s->purge_reason = NSW_DROP__MAX;
+    return dropped;
+}
+
 static const NswPortOps swport_ops = {
     .can_transmit = swport_can_transmit,
     .transmit = swport_transmit,
     .loop_detected = swport_loop_detected,
+    .drop_held = swport_drop_held,
 };
 
 /*
@@ -338,14 +451,9 @@ static bool swport_check_peer_type(NetClientState *nc, ObjectClass *oc,
 {
     SwPort *s = swport_from_nc(nc);
 
-    const NswOffload *off;
-    size_t len;
-
     s->peer_hdr_len = 0;
     nsw_port_set_offload_caps(s->port, 0);
-    if (s->gro && nsw_gro_pending(s->gro)) {
-        nsw_gro_flush(s->gro, &len, &off);     /* for the device before */
-    }
+    swport_gro_drop(s, NSW_DROP_LINK_DOWN);     /* for the device before */
     return true;
 }
 
@@ -360,6 +468,7 @@ static void swport_peer_ready(NetClientState *nc)
     SwPort *s = swport_from_nc(nc);
 
     trace_swport_peer_ready(nc->name, nsw_port_queue_len(s->port));
+    swport_gro_flush_if_ready(s);       /* held while it could not take it */
     nsw_port_writable(s->port, netswitch_now());
     netswitch_kick(s->sw);
 }
@@ -375,6 +484,10 @@ static void swport_cleanup(NetClientState *nc)
 {
     SwPort *s = swport_from_nc(nc);
 
+    /* Nothing QEMU queued for the peer may call swport_sent() later */
+    s->purge_reason = NSW_DROP_LINK_DOWN;
+    qemu_purge_queued_packets(&s->nc);
+    g_queue_clear_full(&s->net_queued, g_free);
     if (s->port) {
         nsw_port_remove(s->port);
         s->port = NULL;
@@ -508,6 +621,8 @@ int net_init_swport(const Netdev *netdev, const char *name,
 
     nc = qemu_new_net_client(&swport_info, backend, "swport", name);
     s = swport_from_nc(nc);
+    g_queue_init(&s->net_queued);
+    s->purge_reason = NSW_DROP__MAX;
     s->sw = NETSWITCH(object_ref(OBJECT(sw)));
     sw->nports++;
     s->port = nsw_port_add(sw->core, name, &swport_ops, s);
@@ -560,6 +675,7 @@ static NetswitchDrops *swport_drops(const NswPortStats *st)
     drops->spoofed = st->drops[NSW_DROP_SPOOFED];
     drops->bad_offload = st->drops[NSW_DROP_BAD_OFFLOAD];
     drops->vm_migrated = st->drops[NSW_DROP_VM_MIGRATED];
+    drops->vm_stopped = st->drops[NSW_DROP_VM_STOPPED];
     return drops;
 }
 

@@ -1974,7 +1974,8 @@ static void test_migration_switch_queue(void)
     check_no_other_drops(src.qts, "up", "");
     info = qtest_hmp(src.qts, "info netswitch sw0");
     /* HMP output ends its lines the terminal's way */
-    expect = g_strdup_printf("vm-migrated %" PRIu64 "\r\n", migrated);
+    expect = g_strdup_printf("vm-migrated %" PRIu64 " vm-stopped 0\r\n",
+                             migrated);
     g_assert_nonnull(strstr(info, expect));
     nic_stop(&src);
     unlink(sock);

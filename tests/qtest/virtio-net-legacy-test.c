@@ -3029,6 +3029,123 @@ static void test_gro_acks(void)
     g_free(f.frame);
 }
 
+/* Poll switch port @port's counter @name until it reads @want */
+static void wait_port_stat(QTestState *qts, const char *port,
+                           const char *name, uint64_t want)
+{
+    gint64 deadline = g_get_monotonic_time() + TIMEOUT_US;
+
+    uint64_t got;
+
+    while ((got = port_stat(qts, port, name)) != want) {
+        if (g_get_monotonic_time() > deadline) {
+            g_test_message("port %s: %s", port, name);
+            g_assert_cmpuint(got, ==, want);
+        }
+        qtest_clock_step(qts, 1000);
+    }
+}
+
+/* GRO_SWITCH's accounting: every frame forwarded is sent, dropped or queued */
+static void check_gro_switch_identity(QTestState *qts)
+{
+    static const char *const ports[] = { "up", "nic" };
+    uint64_t forwarded = 0, out = 0;
+
+    for (int i = 0; i < ARRAY_SIZE(ports); i++) {
+        forwarded += port_stat(qts, ports[i], "forwarded");
+        out += port_stat(qts, ports[i], "tx-packets") +
+               port_stat(qts, ports[i], "tx-dropped") +
+               port_stat(qts, ports[i], "queue-len");
+    }
+    g_assert_cmpuint(forwarded, ==, out);
+}
+
+/*
+ * Frames the switch counted as sent to the device but still short of the
+ * guest when it migrates away.  The guest has posted one 256-byte buffer.
+ * A frame that needs more (with MRG_RXBUF more buffers may come) waits in
+ * QEMU's net queue for the device, and the frame after it waits in the
+ * switch's queue, in order.  When the VM stops, QEMU drops what it
+ * queued for devices: the switch counts the first as vm-stopped, no
+ * longer as sent (before, it stayed counted as sent, though no guest got
+ * it).  When the migration is done, the source's switch counts the
+ * second as vm-migrated.  Only the guest's buffer goes across, still
+ * free.  With @tcp the first is four TCP segments GRO merged into one
+ * super-frame: four frames counted as sent, then as vm-stopped.
+ */
+static void migrate_with_held_frames(bool tcp)
+{
+    static const int burst[] = { 0, 1, 2, 3 };
+    const uint64_t held = tcp ? ARRAY_SIZE(burst) : 1;
+    g_autofree char *uri = g_strdup_printf("unix:%s/vnl-held-%d.sock",
+                                           g_get_tmp_dir(), getpid());
+    uint8_t big[1514], small[100];
+    uint32_t head, id, len;
+    QTestState *dst;
+    int dst_sock;
+    TsoFrame f;
+    Test t;
+
+    boot(&t, "", GRO_SWITCH);
+    driver_init(&t, FEATURES_ALL | F_GUEST_TSO);
+    post_rx(&t, 256, &head);
+    if (tcp) {
+        make_tso_frame(&f, false, false);
+        sock_send_burst(&t, &f, burst, ARRAY_SIZE(burst), TCP_ACK);
+        g_free(f.frame);
+    } else {
+        make_frame(big, dev_mac, 0x88b5, 1, sizeof(big));
+        sock_send(&t, big, sizeof(big));
+    }
+    make_frame(small, dev_mac, 0x88b5, 2, sizeof(small));
+    sock_send(&t, small, sizeof(small));
+    wait_port_stat(t.qts, "up", "rx-packets", held + 1);
+    /* The first waits for the device, the second behind it in the switch */
+    g_assert_cmpuint(port_stat(t.qts, "nic", "tx-packets"), ==, held);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "queue-len"), ==, 1);
+    g_assert_false(used_next(&t, t.vq[RXQ], &id, &len));
+    check_gro_switch_identity(t.qts);
+
+    dst = start_qemu("", GRO_SWITCH, "-incoming defer", &dst_sock);
+    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-set-parameters', "
+                             "'arguments': { 'announce-rounds': 0 } }");
+    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s } }", uri);
+    qtest_qmp_assert_success(t.qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    wait_migration(t.qts);
+    wait_migration(dst);
+
+    /* The source's switch counts them once the migration is done */
+    wait_port_stat(t.qts, "nic", "vm-migrated", 1);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "vm-stopped"), ==, held);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "tx-error"), ==, 0);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "tx-packets"), ==, 0);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "tx-bytes"), ==, 0);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "tx-dropped"), ==, held + 1);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "queue-len"), ==, 0);
+    check_gro_switch_identity(t.qts);
+    switch_qemu(&t, dst, dst_sock);
+
+    /* The guest's buffer came across unused: the next frame takes it */
+    sock_send(&t, small, sizeof(small));
+    g_assert_cmpuint(wait_used(&t, t.vq[RXQ], head), ==,
+                     HDR_MRG + sizeof(small));
+    g_assert_cmpuint(port_stat(t.qts, "nic", "tx-packets"), ==, 1);
+    stop(&t);
+}
+
+static void test_migrate_held_frames(void)
+{
+    migrate_with_held_frames(false);
+}
+
+static void test_migrate_held_super_frame(void)
+{
+    migrate_with_held_frames(true);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -3096,6 +3213,10 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-net-legacy/tso-bad", test_tso_bad);
     qtest_add_func("/virtio-net-legacy/gro", test_gro);
     qtest_add_func("/virtio-net-legacy/gro-acks", test_gro_acks);
+    qtest_add_func("/virtio-net-legacy/migrate-held-frames",
+                   test_migrate_held_frames);
+    qtest_add_func("/virtio-net-legacy/migrate-held-super-frame",
+                   test_migrate_held_super_frame);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-network",
                    test_reentrancy_rx_from_network);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-tx-bh",

@@ -264,19 +264,27 @@ def settled_source_account(a, timeout=10):
         time.sleep(0.01)
 
 
+# What was in flight when the VM left the source: still in its switch
+# (vm-migrated), or queued by QEMU for the device, which QEMU drops when
+# the VM stops (vm-stopped)
+IN_FLIGHT_REASONS = ('vm-migrated', 'vm-stopped')
+
+
 def check_source_account(acc, allowed):
     """(ok, detail) for a source's switch after the migration: the
-    identity holds, nothing is queued, and no drop but vm-migrated and
-    the reasons in @allowed."""
+    identity holds, nothing is queued, and no drop but those of frames
+    in flight (IN_FLIGHT_REASONS) and the reasons in @allowed."""
     other = {r: n for r, n in acc['drops'].items()
-             if n and r != 'vm-migrated' and r not in allowed}
+             if n and r not in IN_FLIGHT_REASONS and r not in allowed}
     ok = acc['forwarded'] == acc['ended'] and acc['queued'] == 0 and not other
     detail = ('forwarded %d = sent + dropped + queued %d, %d queued, '
-              '%d held at the end counted as vm-migrated %s, other drops %s' %
+              '%d held at the end counted as vm-migrated %s, %d as vm-stopped, '
+              'other drops %s' %
               (acc['forwarded'], acc['ended'], acc['queued'],
                acc['drops'].get('vm-migrated', 0), acc['held-on'] or '',
+               acc['drops'].get('vm-stopped', 0),
                {r: n for r, n in acc['drops'].items()
-                if n and r != 'vm-migrated'} or 'none'))
+                if n and r not in IN_FLIGHT_REASONS} or 'none'))
     return ok, detail
 
 

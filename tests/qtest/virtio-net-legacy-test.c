@@ -2039,6 +2039,29 @@ static void wait_migration(QTestState *qts)
     }
 }
 
+/*
+ * Migrate @t's QEMU to a new one, started with @netdev_fmt and waiting on
+ * @uri, which makes @announce_rounds self-announcements; returns it, and
+ * in @dst_sock its end of the socket
+ */
+static QTestState *migrate_to_new_qemu(Test *t, const char *netdev_fmt,
+                                       int announce_rounds, const char *uri,
+                                       int *dst_sock)
+{
+    QTestState *dst = start_qemu("", netdev_fmt, "-incoming defer", dst_sock);
+
+    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-set-parameters', "
+                             "'arguments': { 'announce-rounds': %d } }",
+                             announce_rounds);
+    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s } }", uri);
+    qtest_qmp_assert_success(t->qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    wait_migration(t->qts);
+    wait_migration(dst);
+    return dst;
+}
+
 /* Point the test's driver at another QEMU (same guest memory layout) */
 static void switch_qemu(Test *t, QTestState *qts, int sock)
 {
@@ -2082,15 +2105,7 @@ static void test_migrate(void)
     tx_check(&t, frame, sizeof(frame));
     addr = post_rx(&t, 256, &head);
 
-    dst = start_qemu("", NETDEV_SOCKET, "-incoming defer", &dst_sock);
-    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-set-parameters', "
-                             "'arguments': { 'announce-rounds': 1 } }");
-    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
-                             "'arguments': { 'uri': %s } }", uri);
-    qtest_qmp_assert_success(t.qts, "{ 'execute': 'migrate', "
-                             "'arguments': { 'uri': %s } }", uri);
-    wait_migration(t.qts);
-    wait_migration(dst);
+    dst = migrate_to_new_qemu(&t, NETDEV_SOCKET, 1, uri, &dst_sock);
     switch_qemu(&t, dst, dst_sock);
 
     /* Destination: the same filter, counters and rings */
@@ -3107,15 +3122,7 @@ static void migrate_with_held_frames(bool tcp)
     g_assert_false(used_next(&t, t.vq[RXQ], &id, &len));
     check_gro_switch_identity(t.qts);
 
-    dst = start_qemu("", GRO_SWITCH, "-incoming defer", &dst_sock);
-    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-set-parameters', "
-                             "'arguments': { 'announce-rounds': 0 } }");
-    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
-                             "'arguments': { 'uri': %s } }", uri);
-    qtest_qmp_assert_success(t.qts, "{ 'execute': 'migrate', "
-                             "'arguments': { 'uri': %s } }", uri);
-    wait_migration(t.qts);
-    wait_migration(dst);
+    dst = migrate_to_new_qemu(&t, GRO_SWITCH, 0, uri, &dst_sock);
 
     /* The source's switch counts them once the migration is done */
     wait_port_stat(t.qts, "nic", "vm-migrated", 1);

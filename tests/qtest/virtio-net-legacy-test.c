@@ -3143,6 +3143,49 @@ static void migrate_with_held_frames(bool tcp)
     stop(&t);
 }
 
+/*
+ * The same frame too large for the guest's one free buffer, and a VM that
+ * stops and runs on (stop, cont): QEMU drops what it queued for the
+ * device at the stop, and the switch counts it as vm-stopped; the frame
+ * behind it waited in the switch's queue and reaches the guest after cont,
+ * once a buffer is free for it.
+ */
+static void test_stop_cont_held_frame(void)
+{
+    uint8_t big[1514], small[100], got[100];
+    uint32_t head, head2, id, len;
+    uint64_t addr;
+    Test t;
+
+    boot(&t, "", GRO_SWITCH);
+    driver_init(&t, FEATURES_ALL | F_GUEST_TSO);
+    addr = post_rx(&t, 256, &head);
+    make_frame(big, dev_mac, 0x88b5, 1, sizeof(big));
+    sock_send(&t, big, sizeof(big));
+    make_frame(small, dev_mac, 0x88b5, 2, sizeof(small));
+    sock_send(&t, small, sizeof(small));
+    wait_port_stat(t.qts, "up", "rx-packets", 2);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "queue-len"), ==, 1);
+
+    qtest_qmp_assert_success(t.qts, "{ 'execute': 'stop' }");
+    g_assert_cmpuint(port_stat(t.qts, "nic", "vm-stopped"), ==, 1);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "tx-packets"), ==, 0);
+    g_assert_false(used_next(&t, t.vq[RXQ], &id, &len));
+    qtest_qmp_assert_success(t.qts, "{ 'execute': 'cont' }");
+
+    /* The small frame takes the buffer that was too small for the big one */
+    g_assert_cmpuint(wait_used(&t, t.vq[RXQ], head), ==,
+                     HDR_MRG + sizeof(small));
+    qtest_memread(t.qts, addr + HDR_MRG, got, sizeof(got));
+    g_assert(!memcmp(got, small, sizeof(small)));
+    g_assert_cmpuint(port_stat(t.qts, "nic", "tx-packets"), ==, 1);
+    g_assert_cmpuint(port_stat(t.qts, "nic", "queue-len"), ==, 0);
+    check_gro_switch_identity(t.qts);
+    post_rx(&t, 256, &head2);
+    g_assert_false(used_next(&t, t.vq[RXQ], &id, &len));
+    stop(&t);
+}
+
 static void test_migrate_held_frames(void)
 {
     migrate_with_held_frames(false);
@@ -3224,6 +3267,8 @@ int main(int argc, char **argv)
                    test_migrate_held_frames);
     qtest_add_func("/virtio-net-legacy/migrate-held-super-frame",
                    test_migrate_held_super_frame);
+    qtest_add_func("/virtio-net-legacy/stop-cont-held-frame",
+                   test_stop_cont_held_frame);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-network",
                    test_reentrancy_rx_from_network);
     qtest_add_func("/virtio-net-legacy/reentrancy/rx-from-tx-bh",

@@ -104,6 +104,27 @@ def fuzzer_binary(t):
     return exe
 
 
+def child_in_own_netns(t):
+    """A program that runs the fuzzer in a network namespace of its own.
+
+    libFuzzer's -merge=1 starts its child processes with the parent's
+    argv[0], and each child starts a QEMU of its own beside the parent's:
+    a target that binds fixed ports (vxlan-decap) fails to start in the
+    parent's namespace, and libFuzzer retries it forever.  So the parent
+    runs with this program as its argv[0].  It lives beside the fuzzer,
+    whose directory QEMU takes from argv[0] for its data files.
+    """
+    exe = fuzzer_binary(t)
+    wrapper = exe + '-own-netns'
+    with open(wrapper, 'w') as f:
+        f.write('#!/bin/sh\n'
+                '# run-fuzz.py keep: a merge child in a network namespace of its own\n'
+                'exec unshare --net -- sh -c \'ip link set lo up && exec "$0" "$@"\' '
+                '%s "$@"\n' % exe)
+    os.chmod(wrapper, 0o755)
+    return wrapper
+
+
 def kept_corpus(name):
     return os.path.join(KEPT, name + '.tar.xz')
 
@@ -276,25 +297,18 @@ def cmd_keep(args):
         with tempfile.TemporaryDirectory(dir=FUZZ) as merged:
             log = os.path.join(FUZZ, 'logs', name + '.merge.log')
             with open(log, 'w') as f:
-                rc = subprocess.run([fuzzer_binary(t), '--fuzz-target=generic-fuzz',
-                                     '-merge=1', merged, corpus], env=fuzzer_env(t),
+                rc = subprocess.run([child_in_own_netns(t), '--fuzz-target=generic-fuzz',
+                                     '-merge=1', merged, corpus],
+                                    executable=fuzzer_binary(t), env=fuzzer_env(t),
                                     stdout=f, stderr=subprocess.STDOUT,
                                     cwd=FUZZ).returncode
-            if rc != 0:
+            if rc != 0 or (not os.listdir(merged) and os.listdir(corpus)):
                 sys.exit('run-fuzz: merging %s failed (see %s)' % (name, log))
-            src = merged
-            if not os.listdir(merged) and os.listdir(corpus):
-                # libFuzzer merges in child processes, each a QEMU of its
-                # own: a target that binds fixed ports (vxlan-decap) cannot
-                # start one beside the parent's.  Keep the corpus whole.
-                print('run-fuzz: %s: the merge kept nothing (see %s); keeping '
-                      'the corpus unminimized' % (name, log))
-                src = corpus
-            files = sorted(os.listdir(src))
+            files = sorted(os.listdir(merged))
             os.makedirs(KEPT, exist_ok=True)
             with tarfile.open(kept_corpus(name), 'w:xz') as tar:
                 for fn in files:
-                    tar.add(os.path.join(src, fn), arcname=fn,
+                    tar.add(os.path.join(merged, fn), arcname=fn,
                             filter=reproducible)
         print('run-fuzz: %s: %d inputs of %d kept in %s' %
               (name, len(files), len(os.listdir(corpus)),

@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -120,7 +121,7 @@ def child_in_own_netns(t):
         f.write('#!/bin/sh\n'
                 '# run-fuzz.py keep: a merge child in a network namespace of its own\n'
                 'exec unshare --net -- sh -c \'ip link set lo up && exec "$0" "$@"\' '
-                '%s "$@"\n' % exe)
+                '%s "$@"\n' % shlex.quote(exe))
     os.chmod(wrapper, 0o755)
     return wrapper
 

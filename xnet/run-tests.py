@@ -200,6 +200,14 @@ VXLAN_INTEROP = {
     'timeout': 120,
 }
 
+# run-fuzz.py's process handling (a libFuzzer stand-in, no QEMU): a few
+# seconds.  In make check.
+FUZZ_RUNNER = {
+    'name': 'fuzz/runner',
+    'cmd': [sys.executable, os.path.join(ROOT, 'xnet', 'fuzz', 'test-run-fuzz.py')],
+    'timeout': 60,
+}
+
 # make check-multihost: guests on two hosts and a Linux VTEP on a third, one
 # VXLAN segment (xnet/guest/vxlan-multihost.py, make demo-multihost), and a
 # netswitch uplink through -netdev tap into a Linux bridge
@@ -301,6 +309,8 @@ def main():
     if not args.only or any(o in VXLAN_INTEROP['name'] for o in args.only):
         tests.append(dict(VXLAN_INTEROP,
                           cmd=VXLAN_INTEROP['cmd'] + ['--qemu-dir', build]))
+    if not args.only or any(o in FUZZ_RUNNER['name'] for o in args.only):
+        tests.append(FUZZ_RUNNER)
     logdir = os.path.join(build, 'xnet-testlogs')
     os.makedirs(logdir, exist_ok=True)
 

@@ -14,6 +14,7 @@
 #   run-fuzz.py table                  the results as an rST table
 #   run-fuzz.py keep TARGET...         minimize the corpus into the tree
 #   run-fuzz.py replay [TARGET...]     run every kept input once (no fuzzing)
+#   run-fuzz.py clock [TARGET...]      virtual time each kept input takes (gdb)
 #
 # A run starts from build/fuzz/corpus/TARGET, seeded from the small corpus in
 # xnet/fuzz/seeds/TARGET and the kept corpus xnet/fuzz/corpus/TARGET.tar.xz,
@@ -34,6 +35,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -190,39 +192,79 @@ def run_in_background():
     os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
-def cmd_run(args):
-    t = target(args.target)
-    exe = fuzzer_binary(t)
-    if args.background:
-        run_in_background()
-    if os.environ.get('XNET_IN_NETNS') != '1':
-        ensure_firmware(t)              # apt needs the network
-    enter_private_netns()
-    corpus = os.path.join(FUZZ, 'corpus', args.target)
-    crash_dir = os.path.join(FUZZ, 'crashes', args.target)
-    logdir = os.path.join(FUZZ, 'logs')
-    for d in (crash_dir, logdir, os.path.join(FUZZ, 'results')):
-        os.makedirs(d, exist_ok=True)
-    seed_corpus(args.target, corpus)
-    code = code_id(args.target)         # before the tree can change
-    before = set(crashes(crash_dir))
-    log = os.path.join(logdir, args.target + '.log')
-    cmd = [exe, '--fuzz-target=generic-fuzz', corpus,
-           '-max_total_time=%d' % args.seconds, '-runs=%d' % args.runs,
-           '-artifact_prefix=%s/' % crash_dir, '-print_final_stats=1',
-           '-timeout=%d' % args.timeout]
-    print('run-fuzz: %s for up to %d s or %d runs (log: %s)' %
-          (args.target, args.seconds, args.runs, os.path.relpath(log, ROOT)),
-          flush=True)
-    start = datetime.datetime.now(datetime.timezone.utc)
+# One fuzzer process runs at most this many inputs; cmd_run() starts the
+# next.
+# The harness resets the machine after each input but never the virtual
+# clock, and each clock_step jumps to the next timer's deadline: on the
+# kept corpora an input moves it by 0.02 s (virtio-net-legacy-pci) to
+# 2,360 s (smc91c111) of virtual time on average ("run-fuzz.py clock"), so
+# after about 4 million inputs in one process it nears INT64_MAX ns (292
+# years), where a slirp timer's deadline wraps into the past and fires
+# forever (vxlan-decap, 2026-12-07, after 3.79 million).  A quarter of
+# that keeps every process well clear of it.
+MAX_INPUTS_PER_PROCESS = 1000000
+
+# libFuzzer's -timeout comes with SIGALRM, which QEMU blocks in its main
+# thread and hands to libFuzzer's handler from its main loop (signalfd), so
+# a loop inside a timer or device callback never times out; -max_total_time
+# is only checked between inputs.  Such an input would stop a campaign for
+# good.  A process still running this long after its time is up is hung:
+# SIGABRT makes libFuzzer save the input it is in (as "crash-"), which
+# run_process() renames "timeout-".
+WATCHDOG_GRACE_SECONDS = 600
+
+
+def run_fuzzer(cmd, env, log, seconds):
+    """Run one fuzzer process; its exit code, and whether it hung."""
     with open(log, 'w') as f:
-        rc = subprocess.run(cmd, env=fuzzer_env(t), stdout=f,
-                            stderr=subprocess.STDOUT, cwd=FUZZ).returncode
+        proc = subprocess.Popen(cmd, env=env, stdout=f, stderr=subprocess.STDOUT,
+                                cwd=FUZZ)
+        try:
+            return proc.wait(timeout=seconds + WATCHDOG_GRACE_SECONDS), False
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            try:
+                return proc.wait(timeout=120), True
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                return proc.wait(), True
+
+
+def rename_as_timeouts(crash_dir, names):
+    out = []
+    for name in names:
+        if name.startswith('crash-'):
+            new = 'timeout-' + name[len('crash-'):]
+            os.rename(os.path.join(crash_dir, name), os.path.join(crash_dir, new))
+            name = new
+        out.append(name)
+    return out
+
+
+def run_process(name, t, code, runs, seconds, timeout):
+    """One fuzzer process on @name's corpus, recorded in the ledger."""
+    exe = fuzzer_binary(t)
+    corpus = os.path.join(FUZZ, 'corpus', name)
+    crash_dir = os.path.join(FUZZ, 'crashes', name)
+    before = set(crashes(crash_dir))
+    log = os.path.join(FUZZ, 'logs', name + '.log')
+    cmd = [exe, '--fuzz-target=generic-fuzz', corpus,
+           '-max_total_time=%d' % seconds, '-runs=%d' % runs,
+           '-artifact_prefix=%s/' % crash_dir, '-print_final_stats=1',
+           '-timeout=%d' % timeout]
+    print('run-fuzz: %s for up to %d s or %d runs (log: %s)' %
+          (name, seconds, runs, os.path.relpath(log, ROOT)), flush=True)
+    start = datetime.datetime.now(datetime.timezone.utc)
+    rc, hung = run_fuzzer(cmd, fuzzer_env(t), log, seconds)
     elapsed = (datetime.datetime.now(datetime.timezone.utc) - start).total_seconds()
     figures = parse_log(log)
     new = sorted(set(crashes(crash_dir)) - before)
+    if hung:
+        print('run-fuzz: %s: still running %d s after its time: hung, stopped '
+              'with SIGABRT' % (name, WATCHDOG_GRACE_SECONDS), flush=True)
+        new = rename_as_timeouts(crash_dir, new)
     result = {
-        'target': args.target,
+        'target': name,
         'date': start.strftime('%Y-%m-%d'),
         'seconds': round(elapsed),
         'executions': figures.get('number_of_executed_units', 0),
@@ -233,7 +275,7 @@ def cmd_run(args):
         'new_crashes': new,
         'exit_code': rc,
     }
-    with open(os.path.join(FUZZ, 'results', args.target + '.json'), 'w') as f:
+    with open(os.path.join(FUZZ, 'results', name + '.json'), 'w') as f:
         json.dump(result, f, indent=1)
     result['commit'] = source_commit()
     result['code'] = code
@@ -243,10 +285,39 @@ def cmd_run(args):
           '(%(exec_per_sec)d/s), %(edges)d edges, corpus %(corpus)d' % result)
     if new or rc != 0:
         print('run-fuzz: %s: exit code %d, new crashes: %s (see %s)' %
-              (args.target, rc, ' '.join(new) or 'none',
-               os.path.relpath(log, ROOT)))
-        return 1
-    return 0
+              (name, rc, ' '.join(new) or 'none', os.path.relpath(log, ROOT)))
+    return result
+
+
+def cmd_run(args):
+    """Fuzz one target for --seconds or --runs inputs, whichever ends first,
+    in processes of at most MAX_INPUTS_PER_PROCESS inputs each."""
+    t = target(args.target)
+    fuzzer_binary(t)
+    if args.background:
+        run_in_background()
+    if os.environ.get('XNET_IN_NETNS') != '1':
+        ensure_firmware(t)              # apt needs the network
+    enter_private_netns()
+    for d in ('crashes/' + args.target, 'logs', 'results'):
+        os.makedirs(os.path.join(FUZZ, d), exist_ok=True)
+    seed_corpus(args.target, os.path.join(FUZZ, 'corpus', args.target))
+    code = code_id(args.target)         # before the tree can change
+    end = datetime.datetime.now(datetime.timezone.utc) + \
+        datetime.timedelta(seconds=args.seconds)
+    runs_left = args.runs
+    while True:
+        runs = min(runs_left, MAX_INPUTS_PER_PROCESS)
+        seconds = (end - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+        result = run_process(args.target, t, code, runs, max(1, int(seconds)),
+                             args.timeout)
+        if result['new_crashes'] or result['exit_code'] != 0:
+            return 1
+        runs_left -= result['executions']
+        seconds = (end - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+        # libFuzzer stopping short of its -runs means its time was up
+        if runs_left <= 0 or result['executions'] < runs or seconds < 60:
+            return 0
 
 
 def source_commit():
@@ -422,6 +493,39 @@ def cmd_trace(args):
     return subprocess.run([sys.executable, reorder, log]).returncode
 
 
+def cmd_clock(args):
+    """How far each kept input moves the virtual clock, on average.
+
+    The harness never resets the clock (MAX_INPUTS_PER_PROCESS): replay
+    the kept corpus once under gdb and read qtest_clock_counter at exit.
+    """
+    names = args.targets or [n for n in targets() if os.path.exists(kept_corpus(n))]
+    if os.environ.get('XNET_IN_NETNS') != '1':
+        for name in names:
+            ensure_firmware(target(name))   # apt needs the network
+    enter_private_netns()
+    for name in names:
+        t = target(name)
+        with tempfile.TemporaryDirectory(dir=FUZZ) as corpus:
+            n = unpack_kept(name, corpus)
+            out = subprocess.run(
+                ['gdb', '-q', '-batch', '-ex', 'break exit', '-ex', 'run',
+                 '-ex', 'printf "xnet-clock %ld\\n", qtest_clock_counter',
+                 '-ex', 'kill', '--args', fuzzer_binary(t),
+                 '--fuzz-target=generic-fuzz', '-runs=0', corpus],
+                env=fuzzer_env(t), cwd=FUZZ, capture_output=True, text=True).stdout
+        m = re.search(r'^xnet-clock (\d+)$', out, re.M)
+        if not m or not n:
+            print('run-fuzz: clock %s: no reading (is gdb installed?)' % name)
+            continue
+        per_input = int(m.group(1)) / n
+        print('run-fuzz: clock %s: %d inputs, %.3g s of virtual time each; '
+              'INT64_MAX ns after %.3g million inputs in one process' %
+              (name, n, per_input / 1e9, (2 ** 63 - 1) / max(per_input, 1) / 1e6),
+              flush=True)
+    return 0
+
+
 def rst_table(head, rows):
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     line = '  '.join('=' * w for w in widths)
@@ -507,6 +611,8 @@ def main():
     replay = sub.add_parser('replay')
     replay.add_argument('targets', nargs='*')
     replay.add_argument('--timeout', type=int, default=10)
+    clock = sub.add_parser('clock')
+    clock.add_argument('targets', nargs='*')
     args = ap.parse_args()
     if args.cmd == 'list':
         for name, t in targets().items():
@@ -515,7 +621,7 @@ def main():
     if args.cmd == 'run' and args.timeout is None:
         args.timeout = 600 if args.background else 10
     return {'run': cmd_run, 'trace': cmd_trace, 'table': cmd_table,
-            'keep': cmd_keep, 'replay': cmd_replay,
+            'keep': cmd_keep, 'replay': cmd_replay, 'clock': cmd_clock,
             'campaign': cmd_campaign}[args.cmd](args)
 
 

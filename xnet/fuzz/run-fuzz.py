@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'xnet', 'guest'))
@@ -208,10 +209,22 @@ MAX_INPUTS_PER_PROCESS = 1000000
 # thread and hands to libFuzzer's handler from its main loop (signalfd), so
 # a loop inside a timer or device callback never times out; -max_total_time
 # is only checked between inputs.  Such an input would stop a campaign for
-# good.  A process still running this long after its time is up is hung:
-# SIGABRT makes libFuzzer save the input it is in (as "crash-"), which
-# run_process() renames "timeout-".
+# good.  A process that spends this much CPU time after its time is up is
+# hung: SIGABRT makes libFuzzer save the input it is in (as "crash-"),
+# which run_process() renames "timeout-".  CPU time, not wall-clock time:
+# a background fuzzer that a build starves for half an hour is not hung.
+# A process that stops using the CPU altogether (a deadlock) is stopped
+# the same way after WATCHDOG_WALL_SECONDS.
 WATCHDOG_GRACE_SECONDS = 600
+WATCHDOG_WALL_SECONDS = 6 * 3600
+WATCHDOG_POLL_SECONDS = 10
+
+
+def cpu_seconds(pid):
+    """User and system time of process @pid, all its threads."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def run_fuzzer(cmd, env, log, seconds):
@@ -220,14 +233,25 @@ def run_fuzzer(cmd, env, log, seconds):
         proc = subprocess.Popen(cmd, env=env, stdout=f, stderr=subprocess.STDOUT,
                                 cwd=FUZZ)
         try:
-            return proc.wait(timeout=seconds + WATCHDOG_GRACE_SECONDS), False
+            return proc.wait(timeout=seconds), False
         except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGABRT)
+            pass
+        cpu_at_end = cpu_seconds(proc.pid)
+        wall_at_end = time.monotonic()
+        while True:
             try:
-                return proc.wait(timeout=120), True
+                return proc.wait(timeout=WATCHDOG_POLL_SECONDS), False
             except subprocess.TimeoutExpired:
-                proc.kill()
-                return proc.wait(), True
+                pass
+            if (cpu_seconds(proc.pid) - cpu_at_end > WATCHDOG_GRACE_SECONDS or
+                    time.monotonic() - wall_at_end > WATCHDOG_WALL_SECONDS):
+                break
+        proc.send_signal(signal.SIGABRT)
+        try:
+            return proc.wait(timeout=120), True
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait(), True
 
 
 def rename_as_timeouts(crash_dir, names):
@@ -260,8 +284,8 @@ def run_process(name, t, code, runs, seconds, timeout):
     figures = parse_log(log)
     new = sorted(set(crashes(crash_dir)) - before)
     if hung:
-        print('run-fuzz: %s: still running %d s after its time: hung, stopped '
-              'with SIGABRT' % (name, WATCHDOG_GRACE_SECONDS), flush=True)
+        print('run-fuzz: %s: hung after its time was up, stopped with SIGABRT'
+              % name, flush=True)
         new = rename_as_timeouts(crash_dir, new)
     result = {
         'target': name,

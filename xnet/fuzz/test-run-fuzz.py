@@ -2,9 +2,10 @@
 #
 # Tests of run-fuzz.py's process handling, with a stand-in for libFuzzer:
 # a run is split into processes of at most MAX_INPUTS_PER_PROCESS inputs
-# (the harness's virtual clock grows for as long as one process lives),
-# and a process that never returns is stopped by the watchdog, its input
-# saved and recorded as a "timeout-" in the ledger.  Prints TAP.
+# (the harness's virtual clock grows for as long as one process lives);
+# a process that keeps spinning after its time is stopped by the watchdog,
+# its input saved and recorded as a "timeout-" in the ledger; and one that
+# only waits (a fuzzer starved of CPU) is left to finish.  Prints TAP.
 #
 # Copyright (c) 2026 The qemu-xnet authors
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -37,8 +38,11 @@ def deadly_signal(*_):
 signal.signal(signal.SIGABRT, deadly_signal)
 with open(os.environ['FAKE_FUZZER_CALLS'], 'a') as f:
     f.write(opts['runs'] + '\n')
-if os.environ.get('FAKE_FUZZER_HANG') == '1':
-    time.sleep(3600)                # an input that never returns
+if os.environ.get('FAKE_FUZZER_HANG') == 'spin':
+    while True:                     # an input that never returns
+        pass
+if os.environ.get('FAKE_FUZZER_HANG') == 'starved':
+    time.sleep(3)                   # no CPU for a while, then done
 print('stat::number_of_executed_units: %s' % opts['runs'])
 '''
 
@@ -59,7 +63,7 @@ def ledger_lines():
 
 def main():
     rf.enter_private_netns()
-    print('1..5', flush=True)
+    print('1..7', flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         fake = os.path.join(tmp, 'qemu-fuzz-fake')
         with open(fake, 'w') as f:
@@ -84,19 +88,31 @@ def main():
               'each process has its ledger line')
 
         os.remove(rf.LEDGER)
-        os.environ['FAKE_FUZZER_HANG'] = '1'
+        os.environ['FAKE_FUZZER_HANG'] = 'spin'
         rf.WATCHDOG_GRACE_SECONDS = 1
+        rf.WATCHDOG_POLL_SECONDS = 0.2
         args.seconds = 1
         start = time.monotonic()
         rc = rf.cmd_run(args)
         took = time.monotonic() - start
         runs = ledger_lines()
-        check(rc == 1 and took < 60, 'a hung process is stopped (%.1f s)' % took)
+        check(rc == 1 and took < 30, 'a spinning process is stopped (%.1f s)' % took)
         check(len(runs) == 1 and runs[0]['new_crashes'] == ['timeout-f00d'],
               'its input is recorded as a timeout: %s' %
               [r['new_crashes'] for r in runs])
-        check(os.listdir(os.path.join(rf.FUZZ, 'crashes', name)) == ['timeout-f00d'],
-              'and saved as timeout-f00d')
+        crash_dir = os.path.join(rf.FUZZ, 'crashes', name)
+        check(os.listdir(crash_dir) == ['timeout-f00d'], 'and saved as timeout-f00d')
+
+        os.remove(rf.LEDGER)
+        os.remove(os.path.join(crash_dir, 'timeout-f00d'))
+        os.environ['FAKE_FUZZER_HANG'] = 'starved'
+        args.runs = 3
+        rc = rf.cmd_run(args)
+        runs = ledger_lines()
+        check(rc == 0 and [r['exit_code'] for r in runs] == [0],
+              'a process without CPU for 2 s past its time is left to finish')
+        check(runs[0]['new_crashes'] == [] and not os.listdir(crash_dir),
+              'and nothing is recorded against it')
     return 0 if all(results) else 1
 
 

@@ -317,7 +317,7 @@ def cmd_run(args):
     """Fuzz one target for --seconds or --runs inputs, whichever ends first,
     in processes of at most MAX_INPUTS_PER_PROCESS inputs each."""
     t = target(args.target)
-    fuzzer_binary(t)
+    fuzzer_binary(t)                    # a missing build stops us here
     if args.background:
         run_in_background()
     if os.environ.get('XNET_IN_NETNS') != '1':
@@ -467,13 +467,20 @@ def replay_inputs(name, what, fill, rss_limit_mb, timeout):
     return rc == 0
 
 
-def cmd_replay(args):
-    """Run every kept input once under the sanitizers; no new fuzzing."""
-    names = args.targets or [n for n in targets() if os.path.exists(kept_corpus(n))]
+def kept_targets_in_netns(names):
+    """@names, or every target with a kept corpus, with their firmware;
+    returns inside the private network namespace."""
+    names = names or [n for n in targets() if os.path.exists(kept_corpus(n))]
     if os.environ.get('XNET_IN_NETNS') != '1':
         for name in names:
             ensure_firmware(target(name))   # apt needs the network
     enter_private_netns()
+    return names
+
+
+def cmd_replay(args):
+    """Run every kept input once under the sanitizers; no new fuzzing."""
+    names = kept_targets_in_netns(args.targets)
     failed = 0
     for name in names:
         failed += not replay_inputs(name, 'corpus', unpack_kept,
@@ -541,11 +548,7 @@ def cmd_clock(args):
     The harness never resets the clock (MAX_INPUTS_PER_PROCESS): replay
     the kept corpus once under gdb and read qtest_clock_counter at exit.
     """
-    names = args.targets or [n for n in targets() if os.path.exists(kept_corpus(n))]
-    if os.environ.get('XNET_IN_NETNS') != '1':
-        for name in names:
-            ensure_firmware(target(name))   # apt needs the network
-    enter_private_netns()
+    names = kept_targets_in_netns(args.targets)
     for name in names:
         t = target(name)
         with tempfile.TemporaryDirectory(dir=FUZZ) as corpus:

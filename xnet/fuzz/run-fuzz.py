@@ -490,6 +490,21 @@ def cmd_replay(args):
     return 1 if failed else 0
 
 
+def campaign_deadline(hhmm, now):
+    """The next time of day hhmm (UTC) after now.
+
+    A time earlier than now is tomorrow's: a campaign started at 23:15
+    with --until 01:30 means past midnight, not one that ends before it
+    begins.
+    """
+    until = datetime.datetime.combine(now.date(),
+                                      datetime.time.fromisoformat(hhmm),
+                                      datetime.timezone.utc)
+    if until <= now:
+        until += datetime.timedelta(days=1)
+    return until
+
+
 def cmd_campaign(args):
     """Background runs of each target in turn, in slices, until a time.
 
@@ -499,9 +514,8 @@ def cmd_campaign(args):
     names = args.targets or list(targets())
     for name in names:
         target(name)
-    until = datetime.datetime.combine(
-        datetime.datetime.now(datetime.timezone.utc).date(),
-        datetime.time.fromisoformat(args.until), datetime.timezone.utc)
+    until = campaign_deadline(args.until,
+                              datetime.datetime.now(datetime.timezone.utc))
     failed = set()
     while len(failed) < len(names):
         for name in names:

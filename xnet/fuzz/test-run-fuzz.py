@@ -5,12 +5,14 @@
 # (the harness's virtual clock grows for as long as one process lives);
 # a process that keeps spinning after its time is stopped by the watchdog,
 # its input saved and recorded as a "timeout-" in the ledger; and one that
-# only waits (a fuzzer starved of CPU) is left to finish.  Prints TAP.
+# only waits (a fuzzer starved of CPU) is left to finish; and a campaign's
+# --until that is earlier than now means tomorrow.  Prints TAP.
 #
 # Copyright (c) 2026 The qemu-xnet authors
 # SPDX-License-Identifier: GPL-2.0-or-later
 
 import argparse
+import datetime
 import importlib.util
 import json
 import os
@@ -63,7 +65,7 @@ def ledger_lines():
 
 def main():
     rf.enter_private_netns()
-    print('1..7', flush=True)
+    print('1..9', flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         fake = os.path.join(tmp, 'qemu-fuzz-fake')
         with open(fake, 'w') as f:
@@ -113,6 +115,15 @@ def main():
               'a process without CPU for 2 s past its time is left to finish')
         check(runs[0]['new_crashes'] == [] and not os.listdir(crash_dir),
               'and nothing is recorded against it')
+
+    utc = datetime.timezone.utc
+    late = datetime.datetime(2026, 12, 7, 23, 15, tzinfo=utc)
+    check(rf.campaign_deadline('01:30', late) ==
+          datetime.datetime(2026, 12, 8, 1, 30, tzinfo=utc),
+          'campaign --until 01:30 at 23:15 ends tomorrow at 01:30')
+    check(rf.campaign_deadline('23:45', late) ==
+          datetime.datetime(2026, 12, 7, 23, 45, tzinfo=utc),
+          'campaign --until 23:45 at 23:15 ends today')
     return 0 if all(results) else 1
 
 

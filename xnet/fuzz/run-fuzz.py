@@ -606,6 +606,35 @@ def runs_table(name, runs, code):
                       'corpus', 'crashes'], rows)
 
 
+def codes_table(runs, code):
+    """One target's runs added up per code id, in the order each code was
+    first fuzzed: what the campaign spent on each version of the code,
+    and what each version's runs found."""
+    groups = {}
+    for r in runs:
+        groups.setdefault(r.get('code') or '-', []).append(r)
+    rows = []
+    for cid, mine in groups.items():
+        commits = [r.get('commit', '?') for r in mine]
+        dates = sorted({r['date'] for r in mine})
+        crashes = [c for r in mine for c in r['new_crashes']]
+        kinds = {}
+        for c in crashes:
+            kind = c.split('-')[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
+        rows.append([cid + (' (this)' if cid == code else ''),
+                     commits[0] if commits[0] == commits[-1]
+                     else commits[0] + '..' + commits[-1],
+                     dates[0] if len(dates) == 1 else dates[0] + '..' + dates[-1][5:],
+                     str(len(mine)), str(sum(r['seconds'] for r in mine)),
+                     str(sum(r['executions'] for r in mine)),
+                     str(max(r['edges'] for r in mine)),
+                     str(mine[-1].get('corpus', '-')),
+                     ', '.join('%d %s' % (n, k) for k, n in kinds.items()) or 'none'])
+    return rst_table(['code', 'commits', 'dates', 'runs', 'seconds', 'executions',
+                      'edges', 'corpus', 'crashes'], rows)
+
+
 def cmd_table(args):
     """Per target: the last run, and the campaign's executions in total and
     on the code of this working tree (runs whose code_id() matches)."""
@@ -628,12 +657,12 @@ def cmd_table(args):
     head = ['target', 'last run', 'executions', 'exec/s', 'edges',
             'all runs', 'this code', 'crashes on this code']
     print(rst_table(head, rows))
-    if args.runs:
-        for name in targets():
-            mine = [r for r in runs if r['target'] == name]
-            if mine:
-                print('\n%s\n%s\n' % (name, '~' * len(name)))
-                print(runs_table(name, mine, codes[name]))
+    for name in targets() if args.runs or args.codes else []:
+        mine = [r for r in runs if r['target'] == name]
+        if mine:
+            print('\n%s\n%s\n' % (name, '~' * len(name)))
+            print(runs_table(name, mine, codes[name]) if args.runs
+                  else codes_table(mine, codes[name]))
     return 0
 
 
@@ -665,6 +694,8 @@ def main():
     table = sub.add_parser('table')
     table.add_argument('--runs', action='store_true',
                        help='and every run of each target')
+    table.add_argument('--codes', action='store_true',
+                       help='and each target\'s runs added up per code id')
     keep = sub.add_parser('keep')
     keep.add_argument('targets', nargs='+')
     replay = sub.add_parser('replay')

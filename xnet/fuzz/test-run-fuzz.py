@@ -6,7 +6,8 @@
 # a process that keeps spinning after its time is stopped by the watchdog,
 # its input saved and recorded as a "timeout-" in the ledger; and one that
 # only waits (a fuzzer starved of CPU) is left to finish; and a campaign's
-# --until that is earlier than now means tomorrow.  Prints TAP.
+# --until that is earlier than now means tomorrow; and table --codes adds
+# up each code's runs apart.  Prints TAP.
 #
 # Copyright (c) 2026 The qemu-xnet authors
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -65,7 +66,7 @@ def ledger_lines():
 
 def main():
     rf.enter_private_netns()
-    print('1..9', flush=True)
+    print('1..10', flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         fake = os.path.join(tmp, 'qemu-fuzz-fake')
         with open(fake, 'w') as f:
@@ -124,6 +125,17 @@ def main():
     check(rf.campaign_deadline('23:45', late) ==
           datetime.datetime(2026, 12, 7, 23, 45, tzinfo=utc),
           'campaign --until 23:45 at 23:15 ends today')
+
+    run = dict(date='2026-12-07', seconds=10, executions=100, edges=5,
+               corpus=3, new_crashes=[])
+    ledger = [dict(run, code='aaa', commit='c1'),
+              dict(run, code='bbb', commit='c2', new_crashes=['oom-1']),
+              dict(run, code='aaa', commit='c3', edges=7, new_crashes=['crash-2'])]
+    rows = [line.split() for line in rf.codes_table(ledger, 'aaa').splitlines()[3:5]]
+    check(rows == [['aaa', '(this)', 'c1..c3', '2026-12-07', '2', '20', '200', '7',
+                    '3', '1', 'crash'],
+                   ['bbb', 'c2', '2026-12-07', '1', '10', '100', '5', '3', '1', 'oom']],
+          'table --codes adds up runs per code id: %s' % rows)
     return 0 if all(results) else 1
 
 

@@ -27,6 +27,7 @@
 # Everything runs in a private network namespace, like the guest tests.
 
 import argparse
+import collections
 import configparser
 import datetime
 import hashlib
@@ -617,11 +618,8 @@ def codes_table(runs, code):
     for cid, mine in groups.items():
         commits = [r.get('commit', '?') for r in mine]
         dates = sorted({r['date'] for r in mine})
-        crashes = [c for r in mine for c in r['new_crashes']]
-        kinds = {}
-        for c in crashes:
-            kind = c.split('-')[0]
-            kinds[kind] = kinds.get(kind, 0) + 1
+        kinds = collections.Counter(c.split('-')[0] for r in mine
+                                    for c in r['new_crashes'])
         rows.append([cid + (' (this)' if cid == code else ''),
                      commits[0] if commits[0] == commits[-1]
                      else commits[0] + '..' + commits[-1],
@@ -692,10 +690,11 @@ def main():
     tr.add_argument('target')
     tr.add_argument('input')
     table = sub.add_parser('table')
-    table.add_argument('--runs', action='store_true',
-                       help='and every run of each target')
-    table.add_argument('--codes', action='store_true',
-                       help='and each target\'s runs added up per code id')
+    detail = table.add_mutually_exclusive_group()
+    detail.add_argument('--runs', action='store_true',
+                        help='and every run of each target')
+    detail.add_argument('--codes', action='store_true',
+                        help='and each target\'s runs added up per code id')
     keep = sub.add_parser('keep')
     keep.add_argument('targets', nargs='+')
     replay = sub.add_parser('replay')

@@ -5,9 +5,9 @@
 # (the harness's virtual clock grows for as long as one process lives);
 # a process that keeps spinning after its time is stopped by the watchdog,
 # its input saved and recorded as a "timeout-" in the ledger; and one that
-# only waits (a fuzzer starved of CPU) is left to finish; and a campaign's
-# --until that is earlier than now means tomorrow; and table --codes adds
-# up each code's runs apart.  Prints TAP.
+# only waits (a fuzzer starved of CPU) is left to finish.  Also: a
+# campaign's --until earlier than now means tomorrow, and table --codes
+# adds up each code's runs apart.  Prints TAP.
 #
 # Copyright (c) 2026 The qemu-xnet authors
 # SPDX-License-Identifier: GPL-2.0-or-later
